@@ -1,0 +1,38 @@
+// Package envnames holds the names of the environment variables that the CDK app sets on the
+// Lambda functions and that the functions read. It is the one place both modules share, so a
+// rename cannot leave them out of step. It holds names only, never values: secrets are read
+// from Secrets Manager at run time and never passed through the environment.
+package envnames
+
+const (
+	// EventBusName is the name of the ssoflow event bus the Okta hook puts events on.
+	EventBusName = "SSOFLOW_EVENT_BUS_NAME"
+	// HookSecretARN is the Secrets Manager secret holding the Okta event hook's Authorization value.
+	HookSecretARN = "SSOFLOW_HOOK_SECRET_ARN"
+	// OktaOrgURL is the Okta org's base URL, e.g. https://example.okta.com.
+	OktaOrgURL = "SSOFLOW_OKTA_URL"
+	// OktaTokenSecretARN is the Secrets Manager secret holding the Okta API token.
+	OktaTokenSecretARN = "SSOFLOW_OKTA_TOKEN_SECRET_ARN"
+	// SCIMURL is the Identity Center SCIM endpoint, https://scim.<region>.amazonaws.com/<tenant>/scim/v2/.
+	SCIMURL = "SSOFLOW_SCIM_URL"
+	// SCIMTokenSecretARN is the Secrets Manager secret holding the SCIM bearer token.
+	SCIMTokenSecretARN = "SSOFLOW_SCIM_TOKEN_SECRET_ARN"
+	// GroupPrefix selects the Okta groups that are pushed to Identity Center by name.
+	GroupPrefix = "SSOFLOW_GROUP_PREFIX"
+	// GroupMappings is a JSON object of Okta group id → Identity Center group id.
+	GroupMappings = "SSOFLOW_GROUP_MAPPINGS"
+	// IdentityStoreID is the Identity Center identity store id (d-xxxxxxxxxx).
+	IdentityStoreID = "SSOFLOW_IDENTITY_STORE_ID"
+	// Databases is the JSON list of databases the dbusers function provisions.
+	Databases = "SSOFLOW_DATABASES"
+	// DBGrants is the JSON object of Identity Center group name → database roles.
+	DBGrants = "SSOFLOW_DB_GRANTS"
+	// DBUserNameRule selects how a database user name is derived from an Identity Center user.
+	DBUserNameRule = "SSOFLOW_DB_USERNAME_RULE"
+	// StateMachineARN is the provision state machine's ARN (used in notification replay commands).
+	StateMachineARN = "SSOFLOW_STATE_MACHINE_ARN"
+	// TopicARN is the SNS topic that receives failure notifications.
+	TopicARN = "SSOFLOW_TOPIC_ARN"
+	// LogLevel is the slog level: debug, info, warn or error (default info).
+	LogLevel = "SSOFLOW_LOG_LEVEL"
+)
