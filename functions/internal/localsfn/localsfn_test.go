@@ -1,0 +1,149 @@
+package localsfn_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/ssoflow/ssoflow/functions/internal/errs"
+	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
+)
+
+func provisionASL(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "statemachines", "provision.asl.json")
+}
+
+type notice struct {
+	Input struct {
+		Error struct{ Error, Cause string } `json:"error"`
+	} `json:"input"`
+	ExecutionArn string `json:"executionArn"`
+}
+
+// The real provision definition: Resolve fails twice with RetryableError and is retried, then the
+// SCIM push fails with InvalidInputError, which is not retried: Catch sends it to Notify and the
+// execution ends FAILED with the original error name, ready to be redriven.
+func TestRetriedThenCaughtEndsInFailureBranch(t *testing.T) {
+	m, err := localsfn.Load(provisionASL(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resolveCalls, pushCalls atomic.Int32
+	var notified []notice
+	handlers := map[string]lambda.Handler{
+		"ResolveFunctionArn": lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (map[string]any, error) {
+			if resolveCalls.Add(1) <= 2 {
+				return nil, errs.Retryable(errors.New("okta answered 429"))
+			}
+			return map[string]any{"kind": "okta", "push": map[string]any{"userName": "jane@example.com", "targetGroup": "AWS_Admins", "member": true}}, nil
+		}),
+		"ScimPushFunctionArn": lambda.NewHandler(func(ctx context.Context, in struct {
+			Push struct {
+				UserName string `json:"userName"`
+			} `json:"push"`
+		}) (any, error) {
+			pushCalls.Add(1)
+			if in.Push.UserName != "jane@example.com" {
+				t.Errorf("push got user %q, want the plan's user", in.Push.UserName)
+			}
+			return nil, errs.Invalid("user name %q is refused", in.Push.UserName)
+		}),
+		"DbUsersFunctionArn": lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) {
+			t.Error("the database step must not run for an Okta change")
+			return nil, nil
+		}),
+		"NotifyFunctionArn": lambda.NewHandler(func(ctx context.Context, in notice) (any, error) {
+			notified = append(notified, in)
+			return map[string]string{"messageId": "m-1"}, nil
+		}),
+	}
+	exe, err := m.Run(context.Background(), map[string]any{"source": "ssoflow.okta", "detail": map[string]any{}}, localsfn.Options{Handlers: handlers, ExecutionName: "test-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exe.Status != "FAILED" || exe.Error != "InvalidInputError" {
+		t.Fatalf("execution: status %s error %q cause %q, want FAILED with InvalidInputError", exe.Status, exe.Error, exe.Cause)
+	}
+	if got := resolveCalls.Load(); got != 3 {
+		t.Errorf("Resolve ran %d times, want 3 (two retried failures, then success)", got)
+	}
+	if got := exe.Count("StateRetried", "Resolve"); got != 2 {
+		t.Errorf("StateRetried events for Resolve: %d, want 2", got)
+	}
+	if got := pushCalls.Load(); got != 1 {
+		t.Errorf("PushToIdentityCenter ran %d times, want 1 (InvalidInputError is not retried)", got)
+	}
+	if got := exe.Count("StateCaught", "PushToIdentityCenter"); got != 1 {
+		t.Errorf("StateCaught events for PushToIdentityCenter: %d, want 1", got)
+	}
+	want := []string{"Resolve", "Route", "PushToIdentityCenter", "Notify", "Failed"}
+	if got := exe.Visited(); !slices.Equal(got, want) {
+		t.Errorf("visited %v, want %v", got, want)
+	}
+	if len(notified) != 1 {
+		t.Fatalf("notify ran %d times, want 1", len(notified))
+	}
+	if notified[0].Input.Error.Error != "InvalidInputError" || notified[0].ExecutionArn != exe.ARN {
+		t.Errorf("notify got error %+v for %s, want InvalidInputError for %s", notified[0].Input.Error, notified[0].ExecutionArn, exe.ARN)
+	}
+}
+
+// Retries are bounded: a step that keeps failing with RetryableError is tried MaxAttempts+1
+// times and then caught.
+func TestRetriesAreBoundedByMaxAttempts(t *testing.T) {
+	m, err := localsfn.Load(provisionASL(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	noop := lambda.NewHandler(func() error { return nil })
+	exe, err := m.Run(context.Background(), map[string]any{}, localsfn.Options{Handlers: map[string]lambda.Handler{
+		"ResolveFunctionArn": lambda.NewHandler(func() error {
+			calls.Add(1)
+			return errs.Retryable(errors.New("still throttled"))
+		}),
+		"ScimPushFunctionArn": noop, "DbUsersFunctionArn": noop, "NotifyFunctionArn": noop,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exe.Status != "FAILED" || exe.Error != "RetryableError" {
+		t.Fatalf("status %s error %s, want FAILED RetryableError", exe.Status, exe.Error)
+	}
+	if got := calls.Load(); got != 7 {
+		t.Errorf("Resolve ran %d times, want 7 (1 + MaxAttempts 6)", got)
+	}
+}
+
+func TestMissingHandlerIsAnError(t *testing.T) {
+	m, err := localsfn.Load(provisionASL(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Run(context.Background(), map[string]any{}, localsfn.Options{})
+	if err == nil {
+		t.Fatal("run without handlers succeeded; want an error naming the task state")
+	}
+}
+
+func TestErrorTypeMatchesLambdaRuntime(t *testing.T) {
+	cases := map[string]error{
+		"RetryableError":    errs.Retryable(errors.New("x")),
+		"InvalidInputError": errs.Invalid("x"),
+		"errorString":       errors.New("x"),
+	}
+	for want, err := range cases {
+		if got := localsfn.ErrorType(err); got != want {
+			t.Errorf("ErrorType(%T) = %q, want %q", err, got, want)
+		}
+	}
+}
