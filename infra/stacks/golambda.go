@@ -1,0 +1,117 @@
+package stacks
+
+import (
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdklambdagoalpha/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// GoLambdaProps describe one of ssoflow's Go functions (functions/cmd/<Command>).
+type GoLambdaProps struct {
+	RepoRoot      string // repository root, where go.work and functions/ live
+	Command       string // the directory under functions/cmd
+	Description   string
+	Environment   map[string]string
+	TimeoutSecs   float64
+	MemoryMiB     float64
+	LogRetention  int
+	LogLevel      string
+	Vpc           awsec2.IVpc
+	Subnets       *awsec2.SubnetSelection
+	SecurityGroup awsec2.ISecurityGroup
+}
+
+// GoLambda is a Go function built during synth without Docker (GoFunction's local bundling),
+// for provided.al2023 on arm64, with X-Ray tracing, JSON logs and a log group whose retention
+// the configuration sets.
+type GoLambda struct {
+	constructs.Construct
+	Function awscdklambdagoalpha.GoFunction
+	LogGroup awslogs.ILogGroup
+}
+
+// NewGoLambda builds the function.
+func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLambda {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     retention(p.LogRetention),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	env := map[string]*string{}
+	for k, v := range p.Environment {
+		env[k] = jsii.String(v)
+	}
+	timeout := p.TimeoutSecs
+	if timeout == 0 {
+		timeout = 30
+	}
+	mem := p.MemoryMiB
+	if mem == 0 {
+		mem = 256
+	}
+	props := &awscdklambdagoalpha.GoFunctionProps{
+		Entry:                 jsii.String(filepath.Join(p.RepoRoot, "functions", "cmd", p.Command)),
+		ModuleDir:             jsii.String(filepath.Join(p.RepoRoot, "functions")),
+		Description:           jsii.String(p.Description),
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          awslambda.Architecture_ARM_64(),
+		Tracing:               awslambda.Tracing_ACTIVE,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: applicationLogLevel(p.LogLevel),
+		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+		LogGroup:              logs,
+		Timeout:               awscdk.Duration_Seconds(jsii.Number(timeout)),
+		MemorySize:            jsii.Number(mem),
+		Environment:           &env,
+		Bundling: &awscdklambdagoalpha.BundlingOptions{
+			CgoEnabled:   jsii.Bool(false),
+			GoBuildFlags: jsii.Strings(`-trimpath`, `-ldflags="-s -w"`),
+			// Build the functions module on its own: it must not depend on the CDK module.
+			Environment: &map[string]*string{"GOWORK": jsii.String("off")},
+		},
+	}
+	if p.Vpc != nil {
+		props.Vpc = p.Vpc
+		props.VpcSubnets = p.Subnets
+		props.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
+	}
+	fn := awscdklambdagoalpha.NewGoFunction(c, jsii.String("Function"), props)
+	return &GoLambda{Construct: c, Function: fn, LogGroup: logs}
+}
+
+func applicationLogLevel(l string) awslambda.ApplicationLogLevel {
+	switch l {
+	case "debug":
+		return awslambda.ApplicationLogLevel_DEBUG
+	case "warn":
+		return awslambda.ApplicationLogLevel_WARN
+	case "error":
+		return awslambda.ApplicationLogLevel_ERROR
+	}
+	return awslambda.ApplicationLogLevel_INFO
+}
+
+// retention maps the configured number of days to CloudWatch Logs' retention enum; config
+// validation accepts only these values.
+func retention(days int) awslogs.RetentionDays {
+	m := map[int]awslogs.RetentionDays{
+		1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+		7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+		60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+		150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+		400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+		1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+		2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+		3653: awslogs.RetentionDays_TEN_YEARS,
+	}
+	if r, ok := m[days]; ok {
+		return r
+	}
+	return awslogs.RetentionDays_THREE_MONTHS
+}

@@ -1,0 +1,217 @@
+package stacks
+
+import (
+	"encoding/json"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ssoflow/ssoflow/functions/envnames"
+	"github.com/ssoflow/ssoflow/infra/config"
+)
+
+// PipelineStackProps configure the provisioning pipeline.
+type PipelineStackProps struct {
+	awscdk.StackProps
+	Config   *config.Config
+	RepoRoot string
+	// Notifications is where failures are published.
+	Notifications *NotificationsStack
+}
+
+// PipelineStack is the provisioning pipeline: the ssoflow event bus, the secrets its functions
+// read, the functions, the provision state machine and the rules that start it.
+type PipelineStack struct {
+	awscdk.Stack
+	Bus          awsevents.IEventBus
+	StateMachine awsstepfunctions.StateMachine
+	Functions    map[string]*GoLambda
+	HookURL      awslambda.FunctionUrl
+}
+
+// NewPipelineStack builds the stack.
+func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProps) *PipelineStack {
+	cfg := p.Config
+	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
+	s := &PipelineStack{Stack: stack, Functions: map[string]*GoLambda{}}
+
+	s.Bus = awsevents.NewEventBus(stack, jsii.String("Bus"), &awsevents.EventBusProps{
+		EventBusName: jsii.String(cfg.Prefix),
+		Description:  jsii.String("ssoflow: Okta membership events from the event hook"),
+	})
+	secrets := NewSecrets(stack, "Secrets", SecretsProps{
+		Prefix:             cfg.Prefix,
+		OktaTokenSecretArn: cfg.Okta.TokenSecretArn,
+		SCIMTokenSecretArn: cfg.IdentityCenter.SCIMTokenSecretArn,
+	})
+
+	mappings, _ := json.Marshal(cfg.Okta.GroupMappings)
+	common := map[string]string{envnames.LogLevel: cfg.LogLevel}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range common {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	fn := func(name, cmd, desc string, env map[string]string) *GoLambda {
+		l := NewGoLambda(stack, name, GoLambdaProps{
+			RepoRoot: p.RepoRoot, Command: cmd, Description: desc, Environment: with(env),
+			LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel,
+		})
+		s.Functions[cmd] = l
+		return l
+	}
+
+	resolve := fn("Resolve", "resolve", "ssoflow: read the source's current truth for an event and plan the work", map[string]string{
+		envnames.OktaOrgURL:         cfg.Okta.OrgURL,
+		envnames.OktaTokenSecretARN: *secrets.OktaToken.SecretArn(),
+		envnames.GroupPrefix:        cfg.Okta.GroupPrefix,
+		envnames.GroupMappings:      string(mappings),
+		envnames.IdentityStoreID:    cfg.IdentityCenter.IdentityStoreID,
+	})
+	secrets.OktaToken.GrantRead(resolve.Function, nil)
+	resolve.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadIdentityStore"),
+		Actions: jsii.Strings("identitystore:DescribeUser", "identitystore:DescribeGroup", "identitystore:GetGroupId",
+			"identitystore:ListGroupMemberships", "identitystore:IsMemberInGroups", "identitystore:DescribeGroupMembership"),
+		Resources: jsii.Strings(
+			*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("identitystore"), Region: jsii.String(""), Resource: jsii.String("identitystore"), ResourceName: jsii.String(cfg.IdentityCenter.IdentityStoreID)}),
+			"arn:aws:identitystore:::user/*", "arn:aws:identitystore:::group/*", "arn:aws:identitystore:::membership/*"),
+	}))
+
+	push := fn("ScimPush", "scimpush", "ssoflow: converge an Identity Center group membership through SCIM", map[string]string{
+		envnames.SCIMURL:            cfg.IdentityCenter.SCIMEndpoint,
+		envnames.SCIMTokenSecretARN: *secrets.SCIMToken.SecretArn(),
+	})
+	secrets.SCIMToken.GrantRead(push.Function, nil)
+
+	notify := fn("Notify", "notify", "ssoflow: publish a failure for a person to act on", map[string]string{
+		envnames.TopicARN: *p.Notifications.Topic.TopicArn(),
+	})
+	p.Notifications.GrantPublish(notify.Function)
+
+	dbusers := fn("DbUsers", "dbusers", "ssoflow: create, grant and drop IAM-authenticated database users", map[string]string{
+		envnames.DBUserNameRule: cfg.DBUserNameRule,
+	})
+
+	s.StateMachine = NewProvisionStateMachine(stack, "Provision", ProvisionProps{
+		Prefix:       cfg.Prefix,
+		Definition:   filepath.Join(p.RepoRoot, "statemachines", "provision.asl.json"),
+		LogRetention: cfg.LogRetentionDays,
+		Tasks: map[string]awslambda.IFunction{
+			"ResolveFunctionArn":  resolve.Function,
+			"ScimPushFunctionArn": push.Function,
+			"DbUsersFunctionArn":  dbusers.Function,
+			"NotifyFunctionArn":   notify.Function,
+		},
+	})
+	notify.Function.AddEnvironment(jsii.String(envnames.StateMachineARN), stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("states"), Resource: jsii.String("stateMachine"), ResourceName: jsii.String(cfg.Prefix + "-provision"),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	}), nil)
+
+	target := awseventstargets.NewSfnStateMachine(s.StateMachine, &awseventstargets.SfnStateMachineProps{})
+	awsevents.NewRule(stack, jsii.String("OktaMembershipRule"), &awsevents.RuleProps{
+		EventBus:    s.Bus,
+		Description: jsii.String("Okta group membership events from the ssoflow event hook"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("ssoflow.okta"),
+			DetailType: jsii.Strings("Okta Group Membership Changed"),
+		},
+		Targets: &[]awsevents.IRuleTarget{target},
+	})
+	if cfg.Okta.LogStreamEventBusName != "" {
+		partner := awsevents.EventBus_FromEventBusName(stack, jsii.String("OktaLogStream"), jsii.String(cfg.Okta.LogStreamEventBusName))
+		awsevents.NewRule(stack, jsii.String("OktaLogStreamRule"), &awsevents.RuleProps{
+			EventBus:    partner,
+			Description: jsii.String("Okta group membership events from Okta's EventBridge log stream"),
+			EventPattern: &awsevents.EventPattern{
+				Detail: &map[string]any{"eventType": []string{"group.user_membership.add", "group.user_membership.remove"}},
+			},
+			Targets: &[]awsevents.IRuleTarget{target},
+		})
+	}
+	NewIdentityCenterRules(stack, "IdentityCenterEvents", IdentityCenterRulesProps{Target: target})
+
+	if cfg.HookEnabled() {
+		hook := fn("OktaHook", "oktahook", "ssoflow: Okta event hook endpoint", map[string]string{
+			envnames.EventBusName:  *s.Bus.EventBusName(),
+			envnames.HookSecretARN: *secrets.HookAuth.SecretArn(),
+		})
+		secrets.HookAuth.GrantRead(hook.Function, nil)
+		s.Bus.GrantPutEventsTo(hook.Function, nil)
+		// The endpoint is public because Okta calls it; every call is authenticated in the
+		// function by a constant-time comparison with the secret.
+		s.HookURL = hook.Function.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})
+		awscdk.NewCfnOutput(stack, jsii.String("OktaHookUrl"), &awscdk.CfnOutputProps{
+			Value:       s.HookURL.Url(),
+			Description: jsii.String("Register this URL as an Okta event hook; its Authorization value is the HookAuthSecret"),
+		})
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("ProvisionStateMachineArn"), &awscdk.CfnOutputProps{Value: s.StateMachine.StateMachineArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("HookAuthSecretArn"), &awscdk.CfnOutputProps{Value: secrets.HookAuth.SecretArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("OktaTokenSecretArn"), &awscdk.CfnOutputProps{Value: secrets.OktaToken.SecretArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("ScimTokenSecretArn"), &awscdk.CfnOutputProps{Value: secrets.SCIMToken.SecretArn()})
+	return s
+}
+
+// ProvisionProps configure a state machine loaded from an ASL file.
+type ProvisionProps struct {
+	Prefix       string
+	Definition   string                         // path of the .asl.json
+	Tasks        map[string]awslambda.IFunction // placeholder → function it stands for
+	LogRetention int
+}
+
+// NewProvisionStateMachine loads the ASL file with DefinitionSubstitutions (one per placeholder),
+// grants the state machine's role lambda:InvokeFunction on exactly those functions, and logs
+// every event with X-Ray tracing on.
+func NewProvisionStateMachine(scope constructs.Construct, id string, p ProvisionProps) awsstepfunctions.StateMachine {
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + p.Prefix + "-" + id),
+		Retention:     retention(p.LogRetention),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	subs := map[string]*string{}
+	for k, fn := range p.Tasks {
+		subs[k] = fn.FunctionArn()
+	}
+	sm := awsstepfunctions.NewStateMachine(scope, jsii.String(id), &awsstepfunctions.StateMachineProps{
+		StateMachineName:        jsii.String(p.Prefix + "-" + lower(id)),
+		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
+		DefinitionBody:          awsstepfunctions.DefinitionBody_FromFile(jsii.String(p.Definition), nil),
+		DefinitionSubstitutions: &subs,
+		TracingEnabled:          jsii.Bool(true),
+		Logs: &awsstepfunctions.LogOptions{
+			Destination:          logs,
+			Level:                awsstepfunctions.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(true),
+		},
+	})
+	for _, fn := range p.Tasks {
+		fn.GrantInvoke(sm.Role())
+	}
+	return sm
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
