@@ -1,0 +1,176 @@
+// Package sandbox runs ssoflow's whole pipeline on one machine: emulators for Okta, Identity
+// Center (SCIM and the identity store), EventBridge, Secrets Manager and SNS, the real handler
+// cores reached through the real SDK and HTTP clients, and the real state machine definitions
+// executed by the local runner. `ssoflow demo` and the end-to-end tests both stand on it.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/ebemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/idstoreemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/oktaemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/scimemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/smemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/snsemu"
+	idstore "github.com/ssoflow/ssoflow/functions/internal/identitystore"
+	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
+	"github.com/ssoflow/ssoflow/functions/internal/notify"
+	"github.com/ssoflow/ssoflow/functions/internal/okta"
+	"github.com/ssoflow/ssoflow/functions/internal/oktahook"
+	"github.com/ssoflow/ssoflow/functions/internal/resolve"
+	"github.com/ssoflow/ssoflow/functions/internal/scim"
+	"github.com/ssoflow/ssoflow/functions/internal/scimpush"
+)
+
+// Fixed identities of the sandbox.
+const (
+	Account         = "111122223333"
+	IdentityStoreID = "d-93670a1b2c"
+	BusName         = "ssoflow-local"
+	HookSecretID    = "ssoflow-local/okta-hook-authorization"
+	TopicArn        = "arn:aws:sns:us-east-1:111122223333:ssoflow-local-notifications"
+	oktaToken       = "okta-local-api-token"
+	scimToken       = "scim-local-access-token"
+	hookSecret      = "local-hook-secret-0123456789abcdef"
+)
+
+// Options configure a sandbox.
+type Options struct {
+	GroupPrefix   string            // default "AWS_"
+	GroupMappings map[string]string // Okta group id → Identity Center group id
+	Databases     []resolve.Database
+	Log           *slog.Logger // default: discard
+}
+
+// Sandbox is a running local pipeline. Close it.
+type Sandbox struct {
+	Okta     *oktaemu.Emulator
+	SCIM     *scimemu.Emulator
+	Identity *idstoreemu.Server
+	Bus      *ebemu.Emulator
+	Secrets  *smemu.Emulator
+	SNS      *snsemu.Emulator
+
+	OktaClient *okta.Client
+	SCIMClient *scim.Client
+	Hook       *oktahook.Handler
+	Resolver   *resolve.Resolver
+	Pusher     *scimpush.Pusher
+	Notifier   *notify.Notifier
+	Provision  *localsfn.Machine
+	// Extra handlers, by placeholder, added by later pipelines (databases).
+	Extra map[string]lambda.Handler
+
+	Log     *slog.Logger
+	servers []*httptest.Server
+}
+
+func (s *Sandbox) serve(h http.Handler) string {
+	srv := httptest.NewServer(h)
+	s.servers = append(s.servers, srv)
+	return srv.URL
+}
+
+// Start starts the emulators and builds the handlers.
+func Start(ctx context.Context, o Options) (*Sandbox, error) {
+	if o.GroupPrefix == "" {
+		o.GroupPrefix = "AWS_"
+	}
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	s := &Sandbox{
+		Okta: oktaemu.New(oktaToken), SCIM: scimemu.New(scimToken), Identity: idstoreemu.New(IdentityStoreID),
+		Bus: ebemu.New(Account, awsconf.LocalRegion), Secrets: smemu.New(), SNS: snsemu.New(),
+		Extra: map[string]lambda.Handler{}, Log: log,
+	}
+	cfg := awsconf.Local()
+	oktaURL := s.serve(s.Okta)
+	scimURL := s.serve(s.SCIM)
+	idsURL := s.serve(s.Identity)
+	busURL := s.serve(s.Bus)
+	smURL := s.serve(s.Secrets)
+	snsURL := s.serve(s.SNS)
+	s.Secrets.Put(HookSecretID, hookSecret)
+
+	s.OktaClient = okta.New(oktaURL, oktaToken, nil)
+	s.SCIMClient = scim.New(scimURL, scimToken, nil).WithLogger(log)
+	s.Hook = &oktahook.Handler{
+		Secret:       oktahook.NewSecretsManagerSource(secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(smURL) }), HookSecretID),
+		Events:       eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(busURL) }),
+		EventBusName: BusName,
+		Logger:       log,
+	}
+	ids := idstoreemu.NewClient(idsURL, idstore.WithoutThrottleRetries)
+	s.Resolver = resolve.New(s.OktaClient, idstore.NewReader(ids, IdentityStoreID, idstore.Options{}), resolve.Config{
+		GroupPrefix: o.GroupPrefix, GroupMappings: o.GroupMappings, IdentityStoreID: IdentityStoreID, Databases: o.Databases,
+	}, log)
+	s.Pusher = scimpush.New(s.SCIMClient, log)
+	s.Notifier = &notify.Notifier{TopicArn: TopicArn, SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(snsURL) }), Log: log}
+	m, err := localsfn.LoadNamed("provision", nil)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Provision = m
+	_ = ctx
+	return s, nil
+}
+
+// Close stops every emulator.
+func (s *Sandbox) Close() {
+	for _, srv := range s.servers {
+		srv.Close()
+	}
+}
+
+// HookSecret is the Authorization value the hook expects.
+func (s *Sandbox) HookSecret() string { return hookSecret }
+
+// Deliver sends an Okta event hook POST with the right Authorization header.
+func (s *Sandbox) Deliver(ctx context.Context, body []byte) (events.LambdaFunctionURLResponse, error) {
+	return s.Hook.Handle(ctx, events.LambdaFunctionURLRequest{
+		RequestContext: events.LambdaFunctionURLRequestContext{HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: http.MethodPost}},
+		Headers:        map[string]string{"authorization": hookSecret, "content-type": "application/json"},
+		Body:           string(body),
+	})
+}
+
+// Handlers are the provision state machine's task handlers, built as lambda.Start builds them.
+func (s *Sandbox) Handlers() map[string]lambda.Handler {
+	h := map[string]lambda.Handler{
+		"ResolveFunctionArn":  lambda.NewHandler(s.Resolver.Handle),
+		"ScimPushFunctionArn": lambda.NewHandler(scimpush.NewHandler(s.Pusher).Handle),
+		"NotifyFunctionArn":   lambda.NewHandler(s.Notifier.Handle),
+	}
+	for k, v := range s.Extra {
+		h[k] = v
+	}
+	if _, ok := h["DbUsersFunctionArn"]; !ok {
+		h["DbUsersFunctionArn"] = lambda.NewHandler(func(context.Context, json.RawMessage) (any, error) {
+			return nil, fmt.Errorf("no databases in this sandbox")
+		})
+	}
+	return h
+}
+
+// RunProvision runs the provision state machine for one EventBridge event.
+func (s *Sandbox) RunProvision(ctx context.Context, event json.RawMessage, name string) (*localsfn.Execution, error) {
+	return s.Provision.Run(ctx, event, localsfn.Options{ExecutionName: name, Handlers: s.Handlers()})
+}
