@@ -23,10 +23,12 @@ const (
 	GroupMappings = "SSOFLOW_GROUP_MAPPINGS"
 	// IdentityStoreID is the Identity Center identity store id (d-xxxxxxxxxx).
 	IdentityStoreID = "SSOFLOW_IDENTITY_STORE_ID"
-	// Databases is the JSON list of databases the dbusers function provisions.
+	// Databases is the JSON list of databases (connection settings and, per Identity Center
+	// group name, the roles it grants) that resolve plans for and dbusers provisions.
 	Databases = "SSOFLOW_DATABASES"
-	// DBGrants is the JSON object of Identity Center group name → database roles.
-	DBGrants = "SSOFLOW_DB_GRANTS"
+	// DBCAFile is the path of the RDS CA bundle the provisioner verifies database certificates
+	// against; empty means the system roots.
+	DBCAFile = "SSOFLOW_DB_CA_FILE"
 	// DBUserNameRule selects how a database user name is derived from an Identity Center user.
 	DBUserNameRule = "SSOFLOW_DB_USERNAME_RULE"
 	// StateMachineARN is the provision state machine's ARN (used in notification replay commands).

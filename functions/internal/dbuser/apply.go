@@ -36,11 +36,12 @@ func NewEngine(db *sql.DB, cfg DatabaseConfig) (Engine, error) {
 	switch cfg.Kind() {
 	case KindMySQL:
 		return NewMySQL(db, MySQLConfig{
-			Dialect:           cfg.Dialect,
-			DisableRequireSSL: cfg.RequireSSL != nil && !*cfg.RequireSSL,
-			LedgerDatabase:    cfg.LedgerName,
-			ProvisionerUser:   cfg.ProvisionerUser,
-			Names:             rule,
+			Dialect:            cfg.Dialect,
+			DisableRequireSSL:  cfg.RequireSSL != nil && !*cfg.RequireSSL,
+			RolesActiveOnLogin: cfg.RolesActiveOnLogin,
+			LedgerDatabase:     cfg.LedgerName,
+			ProvisionerUser:    cfg.ProvisionerUser,
+			Names:              rule,
 		})
 	case KindPostgres:
 		return NewPostgres(db, PostgresConfig{
@@ -59,6 +60,9 @@ type Desired struct {
 	Email               string   `json:"email,omitempty"`
 	Groups              []string `json:"groups"` // mapped Identity Center groups the user is in now
 	Roles               []string `json:"roles"`  // union of the roles mapped to Groups
+	// DBUser, when set, is the database user name to use instead of deriving one from
+	// UserName and Email: the ledger's name, for a user known only from the ledger.
+	DBUser string `json:"dbUser,omitempty"`
 }
 
 // Apply converges the database to desired, one user at a time: users with groups are created
@@ -75,7 +79,11 @@ func Apply(ctx context.Context, eng Engine, desired []Desired) (Report, error) {
 	nameErrs := make([]error, len(desired))
 	ask := make([]string, 0, len(desired))
 	for i, d := range desired {
-		names[i], nameErrs[i] = eng.UserName(d.UserName, d.Email)
+		if d.DBUser != "" {
+			names[i] = d.DBUser
+		} else {
+			names[i], nameErrs[i] = eng.UserName(d.UserName, d.Email)
+		}
 		if nameErrs[i] == nil {
 			ask = append(ask, names[i])
 		}

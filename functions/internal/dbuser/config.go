@@ -40,6 +40,9 @@ type DatabaseConfig struct {
 	UserNameRule string `json:"userNameRule,omitempty"`
 	// RequireSSL adds REQUIRE SSL to created MySQL users; nil means true.
 	RequireSSL *bool `json:"requireSsl,omitempty"`
+	// RolesActiveOnLogin, for MySQL: the server activates every granted role at login
+	// (activate_all_roles_on_login=ON), so SET DEFAULT ROLE is not issued.
+	RolesActiveOnLogin bool `json:"rolesActiveOnLogin,omitempty"`
 	// LedgerName is the MySQL database / PostgreSQL schema holding the ledger table
 	// managed_users; empty means "ssoflow".
 	LedgerName string `json:"ledgerName,omitempty"`

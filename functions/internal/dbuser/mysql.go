@@ -27,6 +27,10 @@ type MySQLConfig struct {
 	AuthClause string
 	// DisableRequireSSL leaves REQUIRE SSL off the created users (on by default).
 	DisableRequireSSL bool
+	// RolesActiveOnLogin skips SET DEFAULT ROLE: for servers that activate every granted role
+	// at login (MySQL 8 with activate_all_roles_on_login=ON in the RDS parameter group, and
+	// go-mysql-server, which has no SET DEFAULT ROLE).
+	RolesActiveOnLogin bool
 	// LedgerDatabase holds the ledger table; empty means DefaultLedgerName.
 	LedgerDatabase string
 	// ProvisionerUser is refused as a managed user name.
@@ -279,6 +283,9 @@ func checkOwnership(u ManagedUser, entry *LedgerEntry, exists bool) error {
 // setDefaultRoles makes roles active at login. MySQL 8 takes the list; MariaDB has a single
 // default role, so the first role (sorted) is the default and the others need SET ROLE.
 func (m *MySQL) setDefaultRoles(ctx context.Context, account string, roles []string) error {
+	if m.cfg.RolesActiveOnLogin {
+		return nil
+	}
 	list := "NONE"
 	if len(roles) > 0 {
 		use := roles

@@ -53,7 +53,9 @@ const (
 type Options struct {
 	GroupPrefix   string            // default "AWS_"
 	GroupMappings map[string]string // Okta group id → Identity Center group id
-	Databases     []resolve.Database
+	// Grants, when set, starts an IAM-authenticated database whose users follow these
+	// Identity Center group → role mappings.
+	Grants map[string][]string
 	Log           *slog.Logger // default: discard
 }
 
@@ -73,6 +75,8 @@ type Sandbox struct {
 	Pusher     *scimpush.Pusher
 	Notifier   *notify.Notifier
 	Provision  *localsfn.Machine
+	// DB is the database, when Options.Grants started one.
+	DB *Database
 	// Extra handlers, by placeholder, added by later pipelines (databases).
 	Extra map[string]lambda.Handler
 
@@ -119,7 +123,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	}
 	ids := idstoreemu.NewClient(idsURL, idstore.WithoutThrottleRetries)
 	s.Resolver = resolve.New(s.OktaClient, idstore.NewReader(ids, IdentityStoreID, idstore.Options{}), resolve.Config{
-		GroupPrefix: o.GroupPrefix, GroupMappings: o.GroupMappings, IdentityStoreID: IdentityStoreID, Databases: o.Databases,
+		GroupPrefix: o.GroupPrefix, GroupMappings: o.GroupMappings, IdentityStoreID: IdentityStoreID,
 	}, log)
 	s.Pusher = scimpush.New(s.SCIMClient, log)
 	s.Notifier = &notify.Notifier{TopicArn: TopicArn, SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(snsURL) }), Log: log}
@@ -129,12 +133,20 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, err
 	}
 	s.Provision = m
-	_ = ctx
+	if o.Grants != nil {
+		if err := s.startDatabase(ctx, o.Grants); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
 // Close stops every emulator.
 func (s *Sandbox) Close() {
+	if s.DB != nil {
+		s.DB.close()
+	}
 	for _, srv := range s.servers {
 		srv.Close()
 	}

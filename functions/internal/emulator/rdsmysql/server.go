@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sirupsen/logrus"
 	"net"
 	"strconv"
 	"sync"
@@ -40,6 +41,8 @@ type Options struct {
 	// Credentials are the (static) AWS credentials tokens must be signed with; the server
 	// recomputes each token's signature with them.
 	Credentials aws.CredentialsProvider
+	// Verbose keeps go-mysql-server's own info and warning logs.
+	Verbose bool
 	// Database is created empty at start.
 	Database string
 	// Now is the verifier's clock; nil means time.Now.
@@ -61,6 +64,11 @@ type Server struct {
 
 // Start starts a server. Close it when done.
 func Start(ctx context.Context, o Options) (*Server, error) {
+	// go-mysql-server logs every connection and failed query at info/warn level through the
+	// global logrus logger; keep only errors unless the caller asks for more.
+	if !o.Verbose {
+		logrus.SetLevel(logrus.ErrorLevel)
+	}
 	if o.Region == "" || o.Credentials == nil || o.Database == "" {
 		return nil, errors.New("rdsmysql: Region, Credentials and Database are required")
 	}
