@@ -71,6 +71,13 @@ type Database struct {
 	SubnetIDs       []string            `json:"subnetIds"`
 	SecurityGroupID string              `json:"securityGroupId,omitempty"`
 	Grants          map[string][]string `json:"grants"` // Identity Center group name → roles
+	// Dialect, for mysql: "mysql8" (default) or "mariadb".
+	Dialect string `json:"dialect,omitempty"`
+	// RolesActiveOnLogin, for mysql: the parameter group sets activate_all_roles_on_login=ON,
+	// so ssoflow does not issue SET DEFAULT ROLE.
+	RolesActiveOnLogin bool `json:"rolesActiveOnLogin,omitempty"`
+	// RequireSSL adds REQUIRE SSL to the MySQL users ssoflow creates (default true).
+	RequireSSL *bool `json:"requireSsl,omitempty"`
 }
 
 var (
@@ -224,6 +231,9 @@ func (c *Config) validate() error {
 	seen := map[string]bool{}
 	for i, d := range c.Databases {
 		problems = append(problems, d.validate(fmt.Sprintf("databases[%d]", i), seen)...)
+		if i > 0 && d.VpcID != c.Databases[0].VpcID {
+			bad(fmt.Sprintf("databases[%d].vpcId", i), "is %s but databases[0] is in %s: one deployment provisions the databases of one VPC (deploy one environment per VPC)", d.VpcID, c.Databases[0].VpcID)
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
@@ -276,6 +286,9 @@ func (d Database) validate(key string, seen map[string]bool) []string {
 	}
 	if d.SecurityGroupID != "" && !reSG.MatchString(d.SecurityGroupID) {
 		bad("securityGroupId", "must be the database's security group id (sg-...) or empty, got %q", d.SecurityGroupID)
+	}
+	if d.Dialect != "" && (d.Engine != "mysql" || (d.Dialect != "mysql8" && d.Dialect != "mariadb")) {
+		bad("dialect", "is for engine mysql only: mysql8 (default) or mariadb, got %q", d.Dialect)
 	}
 	if len(d.Grants) == 0 {
 		bad("grants", "must map at least one Identity Center group name to the roles it grants")

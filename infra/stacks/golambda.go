@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdklambdagoalpha/v2"
@@ -81,7 +82,28 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 		props.VpcSubnets = p.Subnets
 		props.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
 	}
+	// Its own role, allowed to write to its own log group only, instead of the managed
+	// AWSLambdaBasicExecutionRole (which allows every log group).
+	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("ssoflow " + p.Command + " function"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteOwnLogs"),
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: &[]*string{logs.LogGroupArn()},
+	}))
+	props.Role = role
+	if p.Vpc != nil {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("VpcNetworkInterfaces"),
+			Actions:   jsii.Strings("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+			Resources: jsii.Strings("*"),
+		}))
+		suppress(role, "AwsSolutions-IAM5", reasonENI, "Resource::*")
+	}
 	fn := awscdklambdagoalpha.NewGoFunction(c, jsii.String("Function"), props)
+	suppress(role, "AwsSolutions-IAM5", reasonXRay, "Resource::*")
 	return &GoLambda{Construct: c, Function: fn, LogGroup: logs}
 }
 

@@ -2,7 +2,10 @@ package stacks
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -80,6 +83,7 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 		envnames.GroupPrefix:        cfg.Okta.GroupPrefix,
 		envnames.GroupMappings:      string(mappings),
 		envnames.IdentityStoreID:    cfg.IdentityCenter.IdentityStoreID,
+		envnames.Databases:          DatabasesJSON(cfg.Region, cfg.DBUserNameRule, cfg.Databases),
 	})
 	secrets.OktaToken.GrantRead(resolve.Function, nil)
 	resolve.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -90,6 +94,10 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 			*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("identitystore"), Region: jsii.String(""), Resource: jsii.String("identitystore"), ResourceName: jsii.String(cfg.IdentityCenter.IdentityStoreID)}),
 			"arn:aws:identitystore:::user/*", "arn:aws:identitystore:::group/*", "arn:aws:identitystore:::membership/*"),
 	}))
+	suppress(resolve.Construct, "AwsSolutions-IAM5", "Identity store users, groups and memberships have global ARNs with no account or store in them "+
+		"(arn:aws:identitystore:::user/<id>); the identity store itself is named exactly, and the actions are read-only. "+
+		"Which users and groups change is not known at deploy time.",
+		"Resource::arn:aws:identitystore:::user/*", "Resource::arn:aws:identitystore:::group/*", "Resource::arn:aws:identitystore:::membership/*")
 
 	push := fn("ScimPush", "scimpush", "ssoflow: converge an Identity Center group membership through SCIM", map[string]string{
 		envnames.SCIMURL:            cfg.IdentityCenter.SCIMEndpoint,
@@ -101,10 +109,10 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 		envnames.TopicARN: *p.Notifications.Topic.TopicArn(),
 	})
 	p.Notifications.GrantPublish(notify.Function)
+	suppress(notify.Construct, "AwsSolutions-IAM5", "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* on the topic's own key "+
+		"(the grant names that one key): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html", "Action::kms:GenerateDataKey*")
 
-	dbusers := fn("DbUsers", "dbusers", "ssoflow: create, grant and drop IAM-authenticated database users", map[string]string{
-		envnames.DBUserNameRule: cfg.DBUserNameRule,
-	})
+	dbusers := s.databaseProvisioner(stack, p, with)
 
 	s.StateMachine = NewProvisionStateMachine(stack, "Provision", ProvisionProps{
 		Prefix:       cfg.Prefix,
@@ -191,7 +199,7 @@ func NewProvisionStateMachine(scope constructs.Construct, id string, p Provision
 	sm := awsstepfunctions.NewStateMachine(scope, jsii.String(id), &awsstepfunctions.StateMachineProps{
 		StateMachineName:        jsii.String(p.Prefix + "-" + lower(id)),
 		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
-		DefinitionBody:          awsstepfunctions.DefinitionBody_FromFile(jsii.String(p.Definition), nil),
+		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(readDefinition(p.Definition))),
 		DefinitionSubstitutions: &subs,
 		TracingEnabled:          jsii.Bool(true),
 		Logs: &awsstepfunctions.LogOptions{
@@ -200,10 +208,28 @@ func NewProvisionStateMachine(scope constructs.Construct, id string, p Provision
 			IncludeExecutionData: jsii.Bool(true),
 		},
 	})
-	for _, fn := range p.Tasks {
-		fn.GrantInvoke(sm.Role())
+	// Exactly these functions, by ARN (GrantInvoke would add "<arn>:*" for every version).
+	var arns []*string
+	for _, k := range sortedKeys(p.Tasks) {
+		arns = append(arns, p.Tasks[k].FunctionArn())
 	}
+	sm.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InvokeTaskFunctions"),
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: &arns,
+	}))
+	suppress(sm, "AwsSolutions-IAM5", "Step Functions log delivery to CloudWatch Logs requires logs:*LogDelivery, PutResourcePolicy and "+
+		"DescribeResourcePolicies/LogGroups on * (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); "+reasonXRay, "Resource::*")
 	return sm
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func lower(s string) string {
@@ -212,6 +238,43 @@ func lower(s string) string {
 		if c >= 'A' && c <= 'Z' {
 			b[i] = c + 32
 		}
+	}
+	return string(b)
+}
+
+// databaseProvisioner is the dbusers function: in the databases' VPC with its own security
+// group when databases are configured, allowed to connect only as each provisioner user.
+func (s *PipelineStack) databaseProvisioner(stack awscdk.Stack, p PipelineStackProps, with func(map[string]string) map[string]string) *GoLambda {
+	cfg := p.Config
+	props := GoLambdaProps{
+		RepoRoot: p.RepoRoot, Command: "dbusers", Description: "ssoflow: create, grant and drop IAM-authenticated database users",
+		Environment: with(map[string]string{
+			envnames.Databases: DatabasesJSON(cfg.Region, cfg.DBUserNameRule, cfg.Databases),
+		}),
+		LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, TimeoutSecs: 300,
+	}
+	var access *DatabaseAccess
+	if len(cfg.Databases) > 0 {
+		access = NewDatabaseAccess(stack, "DatabaseAccess", DatabaseAccessProps{Region: cfg.Region, Databases: cfg.Databases, UserRule: cfg.DBUserNameRule})
+		props.Vpc, props.Subnets, props.SecurityGroup = access.Vpc, access.Subnets, access.SecurityGroup
+	}
+	l := NewGoLambda(stack, "DbUsers", props)
+	s.Functions["dbusers"] = l
+	if access != nil {
+		access.GrantConnect(l.Function, cfg.Databases)
+	}
+	return l
+}
+
+// readDefinition reads an ASL file for inlining in the template. A missing or invalid file
+// fails the synth with its path.
+func readDefinition(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(fmt.Sprintf("ssoflow: read state machine definition: %v", err))
+	}
+	if !json.Valid(b) {
+		panic(fmt.Sprintf("ssoflow: state machine definition %s is not valid JSON", path))
 	}
 	return string(b)
 }

@@ -2,9 +2,11 @@ package stacks_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -109,9 +111,14 @@ func TestEveryPlaceholderHasASubstitution(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var want any
+		if err := json.Unmarshal(def, &want); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
 		var deployed map[string]any
 		for _, m := range machines {
-			if ds, ok := m["DefinitionString"].(string); ok && ds == string(def) {
+			var got any
+			if ds, ok := m["DefinitionString"].(string); ok && json.Unmarshal([]byte(ds), &got) == nil && reflect.DeepEqual(got, want) {
 				deployed = m
 			}
 		}
@@ -125,14 +132,14 @@ func TestEveryPlaceholderHasASubstitution(t *testing.T) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		want := asl.Placeholders(def)
-		for _, p := range want {
+		placeholders := asl.Placeholders(def)
+		for _, p := range placeholders {
 			if _, ok := subs[p]; !ok {
 				t.Errorf("%s: ${%s} has no DefinitionSubstitutions entry (have %v)", filepath.Base(f), p, keys)
 			}
 		}
 		for _, k := range keys {
-			if !slices.Contains(want, k) {
+			if !slices.Contains(placeholders, k) {
 				t.Errorf("%s: substitution %s is not used by the definition", filepath.Base(f), k)
 			}
 		}
@@ -217,14 +224,21 @@ func TestStateMachineLogsTracesAndInvokesOnlyItsFunctions(t *testing.T) {
 		"TracingConfiguration": map[string]any{"Enabled": true},
 		"LoggingConfiguration": assertions.Match_ObjectLike(&map[string]any{"Level": "ALL", "IncludeExecutionData": true}),
 	})
-	// The state machine's role may invoke the four task functions and nothing else.
+	// The state machine's role may invoke the four task functions, by exact ARN, and nothing else.
 	for id, p := range resources(s.raw["ssoflow-dev-pipeline"], "AWS::IAM::Policy") {
 		if !strings.Contains(id, "ProvisionRole") {
 			continue
 		}
-		doc, _ := json.Marshal(p["PolicyDocument"])
-		if strings.Contains(string(doc), `"Resource":"*"`) && strings.Contains(string(doc), "lambda:InvokeFunction") {
-			t.Errorf("%s lets the state machine invoke any function: %s", id, doc)
+		doc := p["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			stmt := st.(map[string]any)
+			if !strings.Contains(fmt.Sprint(stmt["Action"]), "lambda:") {
+				continue
+			}
+			res, _ := json.Marshal(stmt["Resource"])
+			if strings.Contains(string(res), `"*"`) || strings.Contains(string(res), `:*`) || strings.Count(string(res), "Fn::GetAtt") != 4 {
+				t.Errorf("%s: invoke statement %s must name exactly the four task functions", id, res)
+			}
 		}
 	}
 }
