@@ -125,7 +125,12 @@ func detail(state string, out json.RawMessage) string {
 	case "ProvisionDatabase":
 		var r struct {
 			Database string
-			Report   struct{ Users []struct{ DBUser string; Actions []string } }
+			Report   struct {
+				Users []struct {
+					DBUser  string
+					Actions []string
+				}
+			}
 		}
 		_ = json.Unmarshal(out, &r)
 		var parts []string

@@ -44,9 +44,10 @@ const (
 	BusName         = "ssoflow-local"
 	HookSecretID    = "ssoflow-local/okta-hook-authorization"
 	TopicArn        = "arn:aws:sns:us-east-1:111122223333:ssoflow-local-notifications"
-	oktaToken       = "okta-local-api-token"
-	scimToken       = "scim-local-access-token"
-	hookSecret      = "local-hook-secret-0123456789abcdef"
+	// OktaToken and SCIMToken are the emulators' tokens (local values, not secrets).
+	OktaToken  = "okta-local-api-token"
+	SCIMToken  = "scim-local-access-token"
+	hookSecret = "local-hook-secret-0123456789abcdef"
 )
 
 // Options configure a sandbox.
@@ -56,7 +57,7 @@ type Options struct {
 	// Grants, when set, starts an IAM-authenticated database whose users follow these
 	// Identity Center group → role mappings.
 	Grants map[string][]string
-	Log           *slog.Logger // default: discard
+	Log    *slog.Logger // default: discard
 }
 
 // Sandbox is a running local pipeline. Close it.
@@ -67,6 +68,8 @@ type Sandbox struct {
 	Bus      *ebemu.Emulator
 	Secrets  *smemu.Emulator
 	SNS      *snsemu.Emulator
+
+	OktaURL, SCIMURL string
 
 	OktaClient *okta.Client
 	SCIMClient *scim.Client
@@ -100,21 +103,22 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	s := &Sandbox{
-		Okta: oktaemu.New(oktaToken), SCIM: scimemu.New(scimToken), Identity: idstoreemu.New(IdentityStoreID),
+		Okta: oktaemu.New(OktaToken), SCIM: scimemu.New(SCIMToken), Identity: idstoreemu.New(IdentityStoreID),
 		Bus: ebemu.New(Account, awsconf.LocalRegion), Secrets: smemu.New(), SNS: snsemu.New(),
 		Extra: map[string]lambda.Handler{}, Log: log,
 	}
 	cfg := awsconf.Local()
 	oktaURL := s.serve(s.Okta)
 	scimURL := s.serve(s.SCIM)
+	s.OktaURL, s.SCIMURL = oktaURL, scimURL
 	idsURL := s.serve(s.Identity)
 	busURL := s.serve(s.Bus)
 	smURL := s.serve(s.Secrets)
 	snsURL := s.serve(s.SNS)
 	s.Secrets.Put(HookSecretID, hookSecret)
 
-	s.OktaClient = okta.New(oktaURL, oktaToken, nil)
-	s.SCIMClient = scim.New(scimURL, scimToken, nil).WithLogger(log)
+	s.OktaClient = okta.New(oktaURL, OktaToken, nil)
+	s.SCIMClient = scim.New(scimURL, SCIMToken, nil).WithLogger(log)
 	s.Hook = &oktahook.Handler{
 		Secret:       oktahook.NewSecretsManagerSource(secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(smURL) }), HookSecretID),
 		Events:       eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(busURL) }),
