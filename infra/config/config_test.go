@@ -87,6 +87,9 @@ func TestInvalidEntriesNameTheKey(t *testing.T) {
 		{"role", "databases[0].grants: role \"x; DROP\" of group \"AWS_DBA\" must be a plain role name", func(m map[string]any) {
 			db(m)["grants"] = map[string]any{"AWS_DBA": []any{"x; DROP"}}
 		}},
+		{"bundle path", "databaseCaBundle: must be a relative path", func(m map[string]any) { m["databaseCaBundle"] = "certs/$(id).pem" }},
+		{"bundle missing", "databaseCaBundle: cannot be read", func(m map[string]any) { m["databaseCaBundle"] = "testdata/absent.pem" }},
+		{"bundle not pem", "databaseCaBundle: testdata/not-a-bundle.txt holds no PEM certificate", func(m map[string]any) { m["databaseCaBundle"] = "testdata/not-a-bundle.txt" }},
 		{"duplicate db", "databases[1].name: \"orders\" is used twice", func(m map[string]any) {
 			m["databases"] = append(m["databases"].([]any), db(m))
 		}},
@@ -101,5 +104,12 @@ func TestInvalidEntriesNameTheKey(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestDatabaseCABundleAccepted(t *testing.T) {
+	c, err := parse(t, func(m map[string]any) { m["databaseCaBundle"] = "testdata/test-ca-bundle.pem" })
+	if err != nil || c.DatabaseCABundle != "testdata/test-ca-bundle.pem" {
+		t.Fatalf("config %+v, err %v", c, err)
 	}
 }
