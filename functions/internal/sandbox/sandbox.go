@@ -58,6 +58,9 @@ type Options struct {
 	// Identity Center group → role mappings.
 	Grants map[string][]string
 	Log    *slog.Logger // default: discard
+	// SharedDirectory makes the SCIM and identity store emulators one directory, as in AWS
+	// (idstoreemu.NewShared): seed it through either, never both.
+	SharedDirectory bool
 }
 
 // Sandbox is a running local pipeline. Close it.
@@ -106,6 +109,9 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		Okta: oktaemu.New(OktaToken), SCIM: scimemu.New(SCIMToken), Identity: idstoreemu.New(IdentityStoreID),
 		Bus: ebemu.New(Account, awsconf.LocalRegion), Secrets: smemu.New(), SNS: snsemu.New(),
 		Extra: map[string]lambda.Handler{}, Log: log,
+	}
+	if o.SharedDirectory {
+		s.Identity, s.SCIM = idstoreemu.NewShared(IdentityStoreID, SCIMToken)
 	}
 	cfg := awsconf.Local()
 	oktaURL := s.serve(s.Okta)

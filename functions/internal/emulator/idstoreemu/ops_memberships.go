@@ -24,12 +24,7 @@ func (s *Server) membershipOut(m *membership) membershipOut {
 }
 
 func (s *Server) findMembership(groupID, userID string) *membership {
-	for _, m := range s.memberships {
-		if m.GroupID == groupID && m.UserID == userID {
-			return m
-		}
-	}
-	return nil
+	return s.pairs[groupID+"/"+userID]
 }
 
 func (s *Server) listGroupMemberships(body []byte) (any, *apiError) {
@@ -156,9 +151,11 @@ func (s *Server) deleteGroupMembership(body []byte) (any, *apiError) {
 	if e := s.decode(body, &in); e != nil {
 		return nil, e
 	}
-	if _, ok := s.memberships[in.MembershipId]; !ok {
+	m, ok := s.memberships[in.MembershipId]
+	if !ok {
 		return nil, notFound("GROUP_MEMBERSHIP", in.MembershipId)
 	}
-	delete(s.memberships, in.MembershipId)
+	s.unlink(m)
+	s.mirrorMembers(m.GroupID, nil, []string{m.UserID})
 	return struct{}{}, nil
 }

@@ -59,7 +59,8 @@ func (s *Server) RemoveMember(groupID, userID string) bool {
 	if m == nil {
 		return false
 	}
-	delete(s.memberships, m.ID)
+	s.unlink(m)
+	s.mirrorMembers(groupID, nil, []string{userID})
 	return true
 }
 
@@ -98,6 +99,9 @@ func (s *Server) addUser(userName, displayName string, emails []Email, name *Nam
 	}
 	u := &user{ID: newID(), UserName: userName, DisplayName: displayName, Emails: slices.Clone(emails), Name: name}
 	s.users[u.ID] = u
+	if s.peer != nil {
+		s.peer.PutUser(u.ID, u.UserName, u.DisplayName, "")
+	}
 	return u, nil
 }
 
@@ -112,6 +116,9 @@ func (s *Server) addGroup(displayName string) (*group, *apiError) {
 	}
 	g := &group{ID: newID(), DisplayName: displayName}
 	s.groups[g.ID] = g
+	if s.peer != nil {
+		s.peer.PutGroup(g.ID, g.DisplayName)
+	}
 	return g, nil
 }
 
@@ -126,7 +133,8 @@ func (s *Server) addMember(groupID, userID string) (*membership, *apiError) {
 		return nil, conflict("user %s is already a member of group %s", userID, groupID)
 	}
 	m := &membership{ID: newID(), GroupID: groupID, UserID: userID}
-	s.memberships[m.ID] = m
+	s.link(m)
+	s.mirrorMembers(groupID, []string{userID}, nil)
 	return m, nil
 }
 
@@ -135,10 +143,13 @@ func (s *Server) removeUser(userID string) bool {
 		return false
 	}
 	delete(s.users, userID)
-	for id, m := range s.memberships {
+	for _, m := range s.memberships {
 		if m.UserID == userID {
-			delete(s.memberships, id)
+			s.unlink(m)
 		}
+	}
+	if s.peer != nil {
+		s.peer.DeleteUser(userID)
 	}
 	return true
 }

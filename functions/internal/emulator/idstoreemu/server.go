@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/scimemu"
 )
 
 const targetPrefix = "AWSIdentityStore."
@@ -27,7 +29,9 @@ var storeIDPattern = regexp.MustCompile(`^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4
 type Server struct {
 	storeID string
 
-	mu          sync.Mutex
+	mu          *sync.Mutex // shared with the SCIM emulator by NewShared
+	peer        scimemu.Peer
+	pairs       map[string]*membership // group id + "/" + user id → membership
 	users       map[string]*user
 	groups      map[string]*group
 	memberships map[string]*membership
@@ -75,6 +79,8 @@ type Name struct {
 func New(storeID string) *Server {
 	return &Server{
 		storeID:     storeID,
+		mu:          new(sync.Mutex),
+		pairs:       map[string]*membership{},
 		users:       map[string]*user{},
 		groups:      map[string]*group{},
 		memberships: map[string]*membership{},

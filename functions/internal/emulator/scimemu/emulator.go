@@ -27,7 +27,8 @@ import (
 type Emulator struct {
 	tokenHash [32]byte
 
-	mu         sync.Mutex
+	mu         *sync.Mutex // shared with a peer directory after Share
+	peer       Peer
 	seq        int
 	users      map[string]*user
 	groups     map[string]*group
@@ -56,6 +57,7 @@ type group struct {
 func New(token string) *Emulator {
 	return &Emulator{
 		tokenHash:  sha256.Sum256([]byte("Bearer " + token)),
+		mu:         new(sync.Mutex),
 		users:      map[string]*user{},
 		groups:     map[string]*group{},
 		counts:     map[string]int{},
@@ -178,6 +180,7 @@ func (e *Emulator) AddUser(userName, externalID string) string {
 	u := &user{seq: e.seq, id: newID(), userName: userName, externalID: externalID,
 		display: userName, givenName: userName, familyName: "-", active: true, created: time.Now().UTC()}
 	e.users[u.id] = u
+	e.mirrorUser(u)
 	return u.id
 }
 
@@ -188,6 +191,7 @@ func (e *Emulator) AddGroup(displayName string) string {
 	e.seq++
 	g := &group{seq: e.seq, id: newID(), displayName: displayName, members: map[string]struct{}{}, created: time.Now().UTC()}
 	e.groups[g.id] = g
+	e.mirrorGroup(g)
 	return g.id
 }
 
@@ -205,6 +209,7 @@ func (e *Emulator) AddMembers(groupID string, userIDs ...string) error {
 		}
 		g.members[u] = struct{}{}
 	}
+	e.mirrorMembers(groupID, userIDs, nil)
 	return nil
 }
 
@@ -230,5 +235,8 @@ func (e *Emulator) DeleteGroup(id string) bool {
 	defer e.mu.Unlock()
 	_, ok := e.groups[id]
 	delete(e.groups, id)
+	if ok && e.peer != nil {
+		e.peer.DeleteGroup(id)
+	}
 	return ok
 }

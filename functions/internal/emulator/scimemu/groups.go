@@ -121,6 +121,9 @@ func (e *Emulator) deleteGroupHTTP(w http.ResponseWriter, id string) {
 		return
 	}
 	delete(e.groups, id)
+	if e.peer != nil {
+		e.peer.DeleteGroup(id)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -148,6 +151,7 @@ func (e *Emulator) createGroup(w http.ResponseWriter, r *http.Request) {
 	g := &group{seq: e.seq, id: newID(), displayName: in.DisplayName, externalID: in.ExternalID,
 		members: map[string]struct{}{}, created: time.Now().UTC()}
 	e.groups[g.id] = g
+	e.mirrorGroup(g)
 	writeJSON(w, http.StatusCreated, g.json())
 }
 
@@ -201,15 +205,20 @@ func (e *Emulator) patchGroup(w http.ResponseWriter, r *http.Request, id string)
 			return
 		}
 	}
+	var added, removed []string
 	for _, c := range changes {
 		if c.add {
 			g.members[c.user] = struct{}{}
+			added = append(added, c.user)
 		} else {
 			delete(g.members, c.user)
+			removed = append(removed, c.user)
 		}
 	}
+	e.mirrorMembers(id, added, removed)
 	if rename != nil {
 		g.displayName = *rename
+		e.mirrorGroup(g)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -132,6 +132,9 @@ func (e *Emulator) deleteUser(w http.ResponseWriter, id string) {
 	for _, g := range e.groups {
 		delete(g.members, id)
 	}
+	if e.peer != nil {
+		e.peer.DeleteUser(id)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -156,5 +159,6 @@ func (e *Emulator) createUser(w http.ResponseWriter, r *http.Request) {
 		givenName: in.Name.GivenName, familyName: in.Name.FamilyName, active: in.Active == nil || *in.Active,
 		created: time.Now().UTC()}
 	e.users[u.id] = u
+	e.mirrorUser(u)
 	writeJSON(w, http.StatusCreated, u.json())
 }
