@@ -37,4 +37,13 @@ const (
 	TopicARN = "SSOFLOW_TOPIC_ARN"
 	// LogLevel is the slog level: debug, info, warn or error (default info).
 	LogLevel = "SSOFLOW_LOG_LEVEL"
+	// SSOInstanceARN is the IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...).
+	SSOInstanceARN = "SSOFLOW_SSO_INSTANCE_ARN"
+	// GrantStateMachineARN is the just-in-time access state machine's ARN: its running
+	// executions are the active grants.
+	GrantStateMachineARN = "SSOFLOW_GRANT_STATE_MACHINE_ARN"
+	// GrantMaxHours is the longest grant allowed, in hours.
+	GrantMaxHours = "SSOFLOW_GRANT_MAX_HOURS"
+	// SFNEndpoint overrides the Step Functions endpoint of the CLI (the local emulator).
+	SFNEndpoint = "SSOFLOW_SFN_ENDPOINT"
 )

@@ -1,0 +1,244 @@
+package sfnemu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+)
+
+func (e *Emulator) startExecution(body []byte) (any, *apiError) {
+	var in struct {
+		StateMachineArn string  `json:"stateMachineArn"`
+		Name            string  `json:"name"`
+		Input           *string `json:"input"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	input := "{}"
+	if in.Input != nil {
+		input = *in.Input
+	}
+	if !json.Valid([]byte(input)) {
+		return nil, fail("InvalidExecutionInput", "Invalid State Machine Execution Input: the input is not JSON")
+	}
+	if in.Name == "" {
+		in.Name = newName()
+	}
+	if !reName.MatchString(in.Name) {
+		return nil, fail("InvalidName", "Invalid Name: '%s' (1-80 letters, digits, - and _)", in.Name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m, ok := e.machines[in.StateMachineArn]
+	if !ok {
+		return nil, fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+	}
+	arn := ExecutionARN(m.ARN, in.Name)
+	if x, ok := e.executions[arn]; ok {
+		// AWS: the same name and input while the execution is open answers the original
+		// execution; a closed execution or a different input is ExecutionAlreadyExists.
+		if x.Status == "RUNNING" && sameJSON(x.Input, input) {
+			return map[string]any{"executionArn": arn, "startDate": epoch(x.Start)}, nil
+		}
+		return nil, fail("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+	}
+	if e.closed {
+		return nil, fail("ServiceUnavailable", "the emulator is closed")
+	}
+	x := &execution{Execution: Execution{ARN: arn, Name: in.Name, StateMachineARN: m.ARN, Input: input}}
+	e.executions[arn] = x
+	e.order = append(e.order, arn)
+	e.run(m, x)
+	return map[string]any{"executionArn": arn, "startDate": epoch(x.Start)}, nil
+}
+
+// run starts x in a goroutine. Callers hold e.mu.
+func (e *Emulator) run(m Machine, x *execution) {
+	ctx, cancel := context.WithCancel(context.Background())
+	x.cancel, x.done = cancel, make(chan struct{})
+	x.Status, x.Start, x.Stop = "RUNNING", time.Now().UTC(), time.Time{}
+	x.Output, x.Error, x.Cause, x.Local = "", "", "", nil
+	opts := m.Options
+	if m.ForExecution != nil {
+		opts.Handlers = maps.Clone(opts.Handlers)
+		opts.Waits = maps.Clone(opts.Waits)
+		m.ForExecution(x.Name, &opts)
+	}
+	opts.ExecutionName = x.Name
+	input := json.RawMessage(x.Input)
+	done := x.done
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer cancel()
+		res, err := m.Definition.Run(ctx, input, opts)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		defer close(done)
+		if x.Status != "RUNNING" { // stopped meanwhile: the kill is the expected end
+			return
+		}
+		x.Stop = time.Now().UTC()
+		if err != nil {
+			x.Status, x.Error, x.Cause = "FAILED", "States.Runtime", "local runner: "+err.Error()
+			return
+		}
+		x.Local = res
+		x.Status, x.Output, x.Error, x.Cause = res.Status, string(res.Output), res.Error, res.Cause
+	}()
+}
+
+func (e *Emulator) find(arn string) (*execution, *apiError) {
+	x, ok := e.executions[arn]
+	if !ok {
+		return nil, fail("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+	}
+	return x, nil
+}
+
+func (e *Emulator) describeExecution(body []byte) (any, *apiError) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.find(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{
+		"executionArn": x.ARN, "stateMachineArn": x.StateMachineARN, "name": x.Name, "status": x.Status,
+		"startDate": epoch(x.Start), "input": x.Input, "redriveCount": x.RedriveCount,
+		"inputDetails": map[string]any{"included": true},
+	}
+	if !x.Stop.IsZero() {
+		out["stopDate"] = epoch(x.Stop)
+	}
+	if x.Status == "SUCCEEDED" {
+		out["output"] = x.Output
+		out["outputDetails"] = map[string]any{"included": true}
+	}
+	if x.Error != "" || x.Cause != "" {
+		out["error"], out["cause"] = x.Error, x.Cause
+	}
+	if x.Status == "FAILED" || x.Status == "ABORTED" {
+		out["redriveStatus"] = "REDRIVABLE"
+	} else {
+		out["redriveStatus"] = "NOT_REDRIVABLE"
+	}
+	return out, nil
+}
+
+func (e *Emulator) listExecutions(body []byte) (any, *apiError) {
+	var in struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		StatusFilter    string `json:"statusFilter"`
+		MaxResults      int    `json:"maxResults"`
+		NextToken       string `json:"nextToken"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.machines[in.StateMachineArn]; !ok {
+		return nil, fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", in.StateMachineArn)
+	}
+	// Newest first, as AWS lists them.
+	var items []map[string]any
+	for i := len(e.order) - 1; i >= 0; i-- {
+		x := e.executions[e.order[i]]
+		if x.StateMachineARN != in.StateMachineArn || (in.StatusFilter != "" && x.Status != in.StatusFilter) {
+			continue
+		}
+		item := map[string]any{"executionArn": x.ARN, "stateMachineArn": x.StateMachineARN, "name": x.Name,
+			"status": x.Status, "startDate": epoch(x.Start), "redriveCount": x.RedriveCount}
+		if !x.Stop.IsZero() {
+			item["stopDate"] = epoch(x.Stop)
+		}
+		items = append(items, item)
+	}
+	max := in.MaxResults
+	if max <= 0 || max > 1000 {
+		max = 100
+	}
+	from := 0
+	if in.NextToken != "" {
+		if _, err := fmt.Sscanf(in.NextToken, "page-%d", &from); err != nil || from < 0 || from > len(items) {
+			return nil, fail("InvalidToken", "Invalid Token: '%s'", in.NextToken)
+		}
+	}
+	end := min(from+max, len(items))
+	out := map[string]any{"executions": append([]map[string]any{}, items[from:end]...)}
+	if end < len(items) {
+		out["nextToken"] = fmt.Sprintf("page-%d", end)
+	}
+	return out, nil
+}
+
+func (e *Emulator) stopExecution(body []byte) (any, *apiError) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+		Error        string `json:"error"`
+		Cause        string `json:"cause"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.find(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status == "RUNNING" {
+		x.Status, x.Stop, x.Error, x.Cause = "ABORTED", time.Now().UTC(), in.Error, in.Cause
+		x.cancel()
+	}
+	return map[string]any{"stopDate": epoch(x.Stop)}, nil
+}
+
+func (e *Emulator) redriveExecution(body []byte) (any, *apiError) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.find(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status != "FAILED" && x.Status != "ABORTED" {
+		return nil, fail("ExecutionNotRedrivable", "Execution is %s, only FAILED, ABORTED or TIMED_OUT executions can be redriven: '%s'", x.Status, x.ARN)
+	}
+	if e.closed {
+		return nil, fail("ServiceUnavailable", "the emulator is closed")
+	}
+	m := e.machines[x.StateMachineARN]
+	x.RedriveCount++
+	e.run(m, x)
+	return map[string]any{"redriveDate": epoch(x.Start)}, nil
+}
+
+func sameJSON(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return a == b
+	}
+	ja, _ := json.Marshal(x)
+	jb, _ := json.Marshal(y)
+	return string(ja) == string(jb)
+}
+
+func newName() string {
+	return fmt.Sprintf("exec-%d", time.Now().UnixNano())
+}

@@ -1,0 +1,236 @@
+// Package sfnemu is an AWS Step Functions API emulator whose executions really run: it speaks
+// the AWS JSON 1.0 protocol the SDK uses (POST /, X-Amz-Target: AWSStepFunctions.<Operation>)
+// and runs each started execution's ASL with localsfn in a goroutine, its Task states answered
+// by the in-process Go handlers the machine was configured with.
+//
+// Emulated: StartExecution (a name is unique per state machine; the same name and input while
+// the execution runs answers the same execution, anything else ExecutionAlreadyExists, as on
+// AWS), DescribeExecution, ListExecutions (statusFilter, pages), StopExecution (cancels the run;
+// status ABORTED) and RedriveExecution. Locally, a redrive re-runs the execution from the
+// beginning with its original input, where AWS resumes at the failed state: ssoflow's state
+// machines converge at every step, so running the succeeded steps again is safe.
+package sfnemu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
+)
+
+const targetPrefix = "AWSStepFunctions."
+
+// Machine is one state machine the emulator runs.
+type Machine struct {
+	// ARN of the state machine; ARN(name) gives one consistent with localsfn's context object.
+	ARN string
+	// Definition is the loaded ASL.
+	Definition *localsfn.Machine
+	// Options for every execution: Handlers, RetryInterval, Waits, WaitDefault. ExecutionName
+	// is set per execution.
+	Options localsfn.Options
+	// ForExecution, when set, adjusts a copy of Options for one execution by name (for example
+	// a shorter wait, or a handler that pauses at a step until the test lets it go on).
+	ForExecution func(name string, opts *localsfn.Options)
+}
+
+// ARN is the state machine ARN localsfn reports in $$.StateMachine.Id for a machine named name.
+func ARN(name string) string {
+	return "arn:aws:states:us-east-1:000000000000:stateMachine:" + name
+}
+
+// Execution is an execution's state, as DescribeExecution reports it.
+type Execution struct {
+	ARN, Name, StateMachineARN string
+	Input                      string
+	Status                     string // RUNNING, SUCCEEDED, FAILED, ABORTED
+	Output, Error, Cause       string
+	Start, Stop                time.Time
+	RedriveCount               int
+	// Local is the last run's result (nil while running or when stopped).
+	Local *localsfn.Execution
+}
+
+type execution struct {
+	Execution
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Emulator is the API; it is an http.Handler for httptest.NewServer. Close it to stop every
+// running execution.
+type Emulator struct {
+	mu         sync.Mutex
+	machines   map[string]Machine
+	executions map[string]*execution // by execution ARN
+	order      []string              // execution ARNs, oldest first
+	counts     map[string]int
+	wg         sync.WaitGroup
+	closed     bool
+}
+
+// New returns an emulator running machines; more can be added with AddMachine.
+func New(machines ...Machine) *Emulator {
+	e := &Emulator{machines: map[string]Machine{}, executions: map[string]*execution{}, counts: map[string]int{}}
+	for _, m := range machines {
+		e.AddMachine(m)
+	}
+	return e
+}
+
+// AddMachine adds or replaces a state machine (handlers often need the emulator's URL first).
+func (e *Emulator) AddMachine(m Machine) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.machines[m.ARN] = m
+}
+
+// Close stops every running execution and waits for them.
+func (e *Emulator) Close() {
+	e.mu.Lock()
+	e.closed = true
+	for _, x := range e.executions {
+		if x.Status == "RUNNING" {
+			x.cancel()
+		}
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+}
+
+// Requests is how many requests for operation op the emulator received.
+func (e *Emulator) Requests(op string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.counts[op]
+}
+
+// Executions returns a copy of every execution of the state machine, oldest first.
+func (e *Emulator) Executions(stateMachineARN string) []Execution {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Execution
+	for _, arn := range e.order {
+		if x := e.executions[arn]; x.StateMachineARN == stateMachineARN {
+			out = append(out, x.Execution)
+		}
+	}
+	return out
+}
+
+// Wait blocks until the execution is no longer running (or ctx ends) and returns its state.
+func (e *Emulator) Wait(ctx context.Context, executionARN string) (Execution, error) {
+	e.mu.Lock()
+	x := e.executions[executionARN]
+	e.mu.Unlock()
+	if x == nil {
+		return Execution{}, fmt.Errorf("sfnemu: no execution %s", executionARN)
+	}
+	for {
+		e.mu.Lock()
+		done := x.done
+		e.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return Execution{}, fmt.Errorf("waiting for %s: %w", executionARN, ctx.Err())
+		case <-done:
+		}
+		e.mu.Lock()
+		snapshot, again := x.Execution, x.done != done // a redrive replaced done meanwhile
+		e.mu.Unlock()
+		if !again {
+			return snapshot, nil
+		}
+	}
+}
+
+// ExecutionARN is the ARN of execution name of a state machine.
+func ExecutionARN(stateMachineARN, name string) string {
+	return strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+var reName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+type apiError struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+func fail(typ, format string, args ...any) *apiError {
+	return &apiError{Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+type handler func(e *Emulator, body []byte) (any, *apiError)
+
+var operations = map[string]handler{
+	"StartExecution":    (*Emulator).startExecution,
+	"DescribeExecution": (*Emulator).describeExecution,
+	"ListExecutions":    (*Emulator).listExecutions,
+	"StopExecution":     (*Emulator).stopExecution,
+	"RedriveExecution":  (*Emulator).redriveExecution,
+}
+
+// ServeHTTP answers one AWS JSON 1.0 request.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/" {
+		writeError(w, fail("UnknownOperationException", "only POST / is served"))
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-1.0") {
+		writeError(w, fail("SerializationException", "Content-Type must be application/x-amz-json-1.0"))
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+		writeError(w, fail("MissingAuthenticationTokenException", "request is not signed with SigV4"))
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, targetPrefix)
+	h, known := operations[op]
+	if !ok || !known {
+		writeError(w, fail("UnknownOperationException", "operation %q is not emulated", target))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, fail("SerializationException", "cannot read body: %v", err))
+		return
+	}
+	e.mu.Lock()
+	e.counts[op]++
+	e.mu.Unlock()
+	out, apiErr := h(e, body)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(e)
+}
+
+func decode(body []byte, v any) *apiError {
+	if err := json.Unmarshal(body, v); err != nil {
+		return fail("SerializationException", "malformed request body: %v", err)
+	}
+	return nil
+}
+
+func epoch(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return float64(t.UnixMilli()) / 1000
+}
