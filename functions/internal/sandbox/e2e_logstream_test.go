@@ -22,7 +22,7 @@ func logStreamEvent(t *testing.T, eventType, uuid, userID, login, groupID, group
 	}
 	b, err := json.Marshal(map[string]any{
 		"version": "0", "id": "ls-" + uuid, "detail-type": "SystemLog",
-		"source":  "aws.partner/okta.com/example-org/ssoflow", "account": "111122223333",
+		"source": "aws.partner/okta.com/example-org/ssoflow", "account": "111122223333",
 		"time": "2026-11-20T10:01:13Z", "region": "us-east-1", "resources": []string{}, "detail": detail,
 	})
 	if err != nil {
