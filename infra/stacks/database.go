@@ -49,6 +49,10 @@ func NewDatabaseAccess(scope constructs.Construct, id string, p DatabaseAccessPr
 			}
 		}
 	}
+	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones"),
+		jsii.String("the provisioner is placed in the configured subnets by id; no construct here derives subnets from the VPC's zones"))
+	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+		jsii.String("nothing here reads the imported subnets' route tables"))
 	sg := awsec2.NewSecurityGroup(c, jsii.String("ProvisionerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
 		Description:      jsii.String("ssoflow database provisioner: reaches the configured databases only"),

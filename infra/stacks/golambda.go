@@ -15,14 +15,16 @@ import (
 
 // GoLambdaProps describe one of ssoflow's Go functions (functions/cmd/<Command>).
 type GoLambdaProps struct {
-	RepoRoot      string // repository root, where go.work and functions/ live
-	Command       string // the directory under functions/cmd
-	Description   string
-	Environment   map[string]string
-	TimeoutSecs   float64
-	MemoryMiB     float64
-	LogRetention  int
-	LogLevel      string
+	RepoRoot     string // repository root, where go.work and functions/ live
+	Command      string // the directory under functions/cmd
+	Description  string
+	Environment  map[string]string
+	TimeoutSecs  float64
+	MemoryMiB    float64
+	LogRetention int
+	LogLevel     string
+	// Files are copied next to the binary at bundling: name in the asset → absolute source path.
+	Files         map[string]string
 	Vpc           awsec2.IVpc
 	Subnets       *awsec2.SubnetSelection
 	SecurityGroup awsec2.ISecurityGroup
@@ -58,7 +60,7 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 	}
 	props := &awscdklambdagoalpha.GoFunctionProps{
 		Entry:                 jsii.String(filepath.Join(p.RepoRoot, "functions", "cmd", p.Command)),
-		ModuleDir:             jsii.String(filepath.Join(p.RepoRoot, "functions")),
+		ModuleDir:             jsii.String(filepath.Join(p.RepoRoot, "functions", "go.mod")),
 		Description:           jsii.String(p.Description),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),
@@ -76,6 +78,9 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 			// Build the functions module on its own: it must not depend on the CDK module.
 			Environment: &map[string]*string{"GOWORK": jsii.String("off")},
 		},
+	}
+	if len(p.Files) > 0 {
+		props.Bundling.CommandHooks = &copyFiles{files: p.Files}
 	}
 	if p.Vpc != nil {
 		props.Vpc = p.Vpc
@@ -103,6 +108,8 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 		suppress(role, "AwsSolutions-IAM5", reasonENI, "Resource::*")
 	}
 	fn := awscdklambdagoalpha.NewGoFunction(c, jsii.String("Function"), props)
+	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda-go-alpha:goBuildFlagsSecurityWarning"),
+		jsii.String("the build flags are constants in this file (-trimpath, -ldflags=-s -w), never configuration"))
 	suppress(role, "AwsSolutions-IAM5", reasonXRay, "Resource::*")
 	return &GoLambda{Construct: c, Function: fn, LogGroup: logs}
 }
@@ -136,4 +143,18 @@ func retention(days int) awslogs.RetentionDays {
 		return r
 	}
 	return awslogs.RetentionDays_THREE_MONTHS
+}
+
+// copyFiles is a bundling hook that copies files into the asset next to the bootstrap binary.
+// Paths are validated by infra/config (a safe character set), and quoted here regardless.
+type copyFiles struct{ files map[string]string }
+
+func (c *copyFiles) BeforeBundling(inputDir, outputDir *string) *[]*string { return &[]*string{} }
+
+func (c *copyFiles) AfterBundling(inputDir, outputDir *string) *[]*string {
+	var cmds []*string
+	for _, name := range sortedKeys(c.files) {
+		cmds = append(cmds, jsii.String("cp '"+c.files[name]+"' '"+filepath.Join(*outputDir, name)+"'"))
+	}
+	return &cmds
 }

@@ -253,12 +253,23 @@ func (s *PipelineStack) databaseProvisioner(stack awscdk.Stack, p PipelineStackP
 		}),
 		LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, TimeoutSecs: 300,
 	}
+	if cfg.DatabaseCABundle != "" {
+		bundle, _ := filepath.Abs(filepath.Join(p.RepoRoot, cfg.DatabaseCABundle))
+		props.Files = map[string]string{"rds-ca-bundle.pem": bundle}
+		props.Environment[envnames.DBCAFile] = "/var/task/rds-ca-bundle.pem"
+	}
 	var access *DatabaseAccess
 	if len(cfg.Databases) > 0 {
 		access = NewDatabaseAccess(stack, "DatabaseAccess", DatabaseAccessProps{Region: cfg.Region, Databases: cfg.Databases, UserRule: cfg.DBUserNameRule})
 		props.Vpc, props.Subnets, props.SecurityGroup = access.Vpc, access.Subnets, access.SecurityGroup
 	}
 	l := NewGoLambda(stack, "DbUsers", props)
+	if len(cfg.Databases) > 0 && cfg.DatabaseCABundle == "" {
+		awscdk.Annotations_Of(l.Construct).AddWarningV2(jsii.String("ssoflow:NoDatabaseCABundle"), jsii.String(
+			"databaseCaBundle is not set: the provisioner verifies database certificates against the system roots, "+
+				"which do not include the RDS certificate authorities, so its connections will fail. Download "+
+				"https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem into the repository and name it in databaseCaBundle."))
+	}
 	s.Functions["dbusers"] = l
 	if access != nil {
 		access.GrantConnect(l.Function, cfg.Databases)
