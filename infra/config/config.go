@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -27,7 +28,13 @@ type Config struct {
 	Okta              Okta           `json:"okta"`
 	IdentityCenter    IdentityCenter `json:"identityCenter"`
 	DBUserNameRule    string         `json:"dbUserNameRule,omitempty"`
-	Databases         []Database     `json:"databases,omitempty"`
+	// DatabaseCABundle is the path (from the repository root) of the PEM bundle the database
+	// provisioner verifies RDS certificates against: Amazon's global-bundle.pem, downloaded by
+	// you from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem.
+	DatabaseCABundle string     `json:"databaseCaBundle,omitempty"`
+	Databases        []Database `json:"databases,omitempty"`
+	Access           *Access    `json:"access,omitempty"`
+	GrantMaxHours    int        `json:"grantMaxHours,omitempty"`
 }
 
 // Okta configures the Okta side.
@@ -96,6 +103,7 @@ var (
 	reResourceID = regexp.MustCompile(`^(db|cluster)-[A-Z0-9]+$`)
 	reInstance   = regexp.MustCompile(`^arn:aws[a-z-]*:sso:::instance/ssoins-[0-9a-f]+$`)
 	reSQLIdent   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
+	reSafePath   = regexp.MustCompile(`^[A-Za-z0-9_.-][A-Za-z0-9_./-]*$`)
 )
 
 // retentionDays are the values CloudWatch Logs accepts.
@@ -228,6 +236,15 @@ func (c *Config) validate() error {
 	if !contains(UserNameRules, c.DBUserNameRule) {
 		bad("dbUserNameRule", "must be one of %s, got %q", strings.Join(UserNameRules, ", "), c.DBUserNameRule)
 	}
+	if c.DatabaseCABundle != "" {
+		if !reSafePath.MatchString(c.DatabaseCABundle) {
+			bad("databaseCaBundle", "must be a relative path of letters, digits, '.', '_', '-' and '/', got %q", c.DatabaseCABundle)
+		} else if b, err := os.ReadFile(c.DatabaseCABundle); err != nil {
+			bad("databaseCaBundle", "cannot be read (%v): download https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem there", err)
+		} else if !strings.Contains(string(b), "-----BEGIN CERTIFICATE-----") {
+			bad("databaseCaBundle", "%s holds no PEM certificate", c.DatabaseCABundle)
+		}
+	}
 	seen := map[string]bool{}
 	for i, d := range c.Databases {
 		problems = append(problems, d.validate(fmt.Sprintf("databases[%d]", i), seen)...)
@@ -235,6 +252,10 @@ func (c *Config) validate() error {
 			bad(fmt.Sprintf("databases[%d].vpcId", i), "is %s but databases[0] is in %s: one deployment provisions the databases of one VPC (deploy one environment per VPC)", d.VpcID, c.Databases[0].VpcID)
 		}
 	}
+	if c.Access != nil {
+		problems = append(problems, c.Access.validate(c)...)
+	}
+	problems = append(problems, c.validateGrant()...)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
 	}

@@ -21,6 +21,10 @@ type AppProps struct {
 type App struct {
 	Notifications *NotificationsStack
 	Pipeline      *PipelineStack
+	// Access is nil unless the config has an access block.
+	Access *AccessStack
+	// Grant is nil unless identityCenter.instanceArn is configured.
+	Grant *GrantStateMachine
 }
 
 // NewApp adds ssoflow's stacks to app and turns on the cdk-nag AwsSolutions checks.
@@ -44,6 +48,20 @@ func NewApp(app awscdk.App, p AppProps) *App {
 	a.Pipeline = NewPipelineStack(app, cfg.Prefix+"-pipeline", PipelineStackProps{
 		StackProps: sp, Config: cfg, RepoRoot: p.RepoRoot, Notifications: a.Notifications,
 	})
+	if cfg.GrantsEnabled() {
+		a.Grant = NewGrantStateMachine(a.Pipeline.Stack, "Grants", GrantStateMachineProps{
+			Prefix: cfg.Prefix, RepoRoot: p.RepoRoot, InstanceArn: cfg.IdentityCenter.InstanceArn, IdentityStoreID: cfg.IdentityCenter.IdentityStoreID,
+			MaxHours: cfg.GrantMaxHoursOrDefault(), LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, Notifications: a.Notifications,
+		})
+	}
+	if cfg.Access != nil {
+		sp.Description = jsii.String("ssoflow access: Identity Center permission sets and group assignments, as code")
+		a.Access = NewAccessStack(app, cfg.Prefix+"-access", AccessStackProps{StackProps: sp, Config: cfg})
+	}
+	// The pipeline references the notification topic: CloudFormation's strong export protects
+	// the topic from deletion while the pipeline uses it, which is what we want.
+	awscdk.Annotations_Of(a.Pipeline.Stack).AcknowledgeWarning(jsii.String("@aws-cdk/core:crossStackReferencesDefaultStrong"),
+		jsii.String("strong references keep the topic while the pipeline publishes to it"))
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return a
 }
