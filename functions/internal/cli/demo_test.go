@@ -23,6 +23,9 @@ func TestDemoRunsEveryScene(t *testing.T) {
 		"jane.doe logs in with an IAM token over verified TLS: ok",
 		"jane.doe logs in with an IAM token over verified TLS: refused",
 		"Subject: ssoflow: could not add new.hire@example.com to AWS_Admins",
+		"Identity Center assignments now: 1 (jane has ReadOnly on 111122223333)",
+		"SUCCEEDED; Identity Center assignments now: 0", // the grant ended by itself
+		"SNS: ssoflow: jane@example.com no longer has ReadOnly on 111122223333",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q\n%s", want, out.String())

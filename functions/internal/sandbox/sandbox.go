@@ -88,6 +88,10 @@ type Sandbox struct {
 
 	Log     *slog.Logger
 	servers []*httptest.Server
+
+	identityURL  string
+	grantMachine *localsfn.Machine
+	grants       *Grants
 }
 
 func (s *Sandbox) serve(h http.Handler) string {
@@ -118,6 +122,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	scimURL := s.serve(s.SCIM)
 	s.OktaURL, s.SCIMURL = oktaURL, scimURL
 	idsURL := s.serve(s.Identity)
+	s.identityURL = idsURL
 	busURL := s.serve(s.Bus)
 	smURL := s.serve(s.Secrets)
 	snsURL := s.serve(s.SNS)
@@ -143,6 +148,10 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, err
 	}
 	s.Provision = m
+	if s.grantMachine, err = localsfn.LoadNamed("grant", nil); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if o.Grants != nil {
 		if err := s.startDatabase(ctx, o.Grants); err != nil {
 			s.Close()
@@ -154,6 +163,9 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 
 // Close stops every emulator.
 func (s *Sandbox) Close() {
+	if s.grants != nil {
+		s.grants.SFN.Close() // executions end before the servers they call close
+	}
 	if s.DB != nil {
 		s.DB.close()
 	}

@@ -1,0 +1,56 @@
+package sandbox
+
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/idstoreemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/sfnemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/ssoadminemu"
+	"github.com/ssoflow/ssoflow/functions/internal/grant"
+	idstore "github.com/ssoflow/ssoflow/functions/internal/identitystore"
+	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
+)
+
+// InstanceArn is the sandbox's Identity Center instance.
+const InstanceArn = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+
+// Grants is the sandbox's just-in-time path: an sso-admin emulator, a Step Functions emulator
+// running the real grant.asl.json, and the real grant handlers behind the real SDK clients.
+type Grants struct {
+	SSO             *ssoadminemu.Server
+	SFN             *sfnemu.Emulator
+	SFNURL          string
+	StateMachineArn string
+	Service         *grant.Service
+}
+
+// StartGrants adds the just-in-time path. Every grant's wait until its end is replaced by
+// waitUntilEnd, and the status polls wait 20 ms, so a demo or test sees the automatic end.
+func (s *Sandbox) StartGrants(waitUntilEnd time.Duration) *Grants {
+	g := &Grants{SSO: ssoadminemu.New(InstanceArn), SFN: sfnemu.New(), StateMachineArn: sfnemu.ARN("grant")}
+	ssoURL := s.serve(g.SSO)
+	g.SFNURL = s.serve(g.SFN)
+	idc := idstoreemu.NewClient(s.identityURL, idstore.WithoutThrottleRetries)
+	g.Service = &grant.Service{
+		Config:    grant.Config{InstanceArn: InstanceArn, MaxDuration: 12 * time.Hour, TopicArn: TopicArn, StateMachineArn: g.StateMachineArn},
+		SSO:       ssoadminemu.NewClient(ssoURL),
+		Directory: idstore.NewReader(idc, IdentityStoreID, idstore.Options{}),
+		Members:   idstore.NewWriter(idc, IdentityStoreID, idstore.Options{}),
+		Grants:    &grant.Registry{API: sfnemu.NewClient(g.SFNURL), StateMachineArn: g.StateMachineArn},
+		SNS:       s.Notifier.SNS.(*sns.Client),
+		Log:       s.Log,
+	}
+	g.SFN.AddMachine(sfnemu.Machine{
+		ARN: g.StateMachineArn, Definition: s.grantMachine,
+		Options: localsfn.Options{
+			Handlers:    map[string]lambda.Handler{"GrantFunctionArn": lambda.NewHandler(g.Service.Handle)},
+			Waits:       map[string]time.Duration{"WaitUntilEnd": waitUntilEnd},
+			WaitDefault: 20 * time.Millisecond,
+		},
+	})
+	s.grants = g
+	return g
+}
