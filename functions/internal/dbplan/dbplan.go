@@ -13,8 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssoflow/ssoflow/functions/internal/parallel"
 	"slices"
-	"sync"
 
 	"github.com/ssoflow/ssoflow/functions/internal/ctevent"
 	"github.com/ssoflow/ssoflow/functions/internal/errs"
@@ -239,34 +239,13 @@ func (pl planner) groups(ctx context.Context, p Plan, groupIDs []string) (Plan, 
 	slices.Sort(p.MissingGroups)
 
 	out := make([]DesiredUser, len(order))
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(pl.concurrency, len(order)) {
-		wg.Go(func() {
-			for i := range next {
-				id := order[i]
-				d, err := pl.completeUser(ctx, users[id], memberOf[id], groupIDs, false)
-				if err != nil {
-					cancel(err)
-					continue
-				}
-				out[i] = d
-			}
-		})
-	}
-feed:
-	for i := range order {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	err := parallel.ForEach(ctx, len(order), pl.concurrency, func(ctx context.Context, i int) error {
+		id := order[i]
+		d, err := pl.completeUser(ctx, users[id], memberOf[id], groupIDs, false)
+		out[i] = d
+		return err
+	})
+	if err != nil {
 		return Plan{}, err
 	}
 	slices.SortFunc(out, func(a, b DesiredUser) int {

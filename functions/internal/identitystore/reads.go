@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssoflow/ssoflow/functions/internal/parallel"
 	"slices"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/identitystore"
@@ -132,35 +132,18 @@ func (r *Reader) GroupMembers(ctx context.Context, groupID string) ([]User, erro
 	users := make([]User, len(ids))
 	found := make([]bool, len(ids))
 
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(r.opts.Concurrency, len(ids)) {
-		wg.Go(func() {
-			for i := range next {
-				u, err := r.DescribeUser(ctx, ids[i])
-				switch {
-				case errors.Is(err, ErrNotFound):
-				case err != nil:
-					cancel(err)
-				default:
-					users[i], found[i] = u, true
-				}
-			}
-		})
-	}
-feed:
-	for i := range ids {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	err = parallel.ForEach(ctx, len(ids), r.opts.Concurrency, func(ctx context.Context, i int) error {
+		u, err := r.DescribeUser(ctx, ids[i])
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			users[i], found[i] = u, true
 		}
-	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("reading the members of group %s: %w", groupID, err)
 	}
 	out := make([]User, 0, len(ids))
