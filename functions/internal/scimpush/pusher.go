@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssoflow/ssoflow/functions/internal/ttlcache"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,7 +41,7 @@ type SCIM interface {
 type Pusher struct {
 	scim   SCIM
 	log    *slog.Logger
-	groups *groupCache
+	groups *ttlcache.Cache[string]
 }
 
 // New returns a Pusher over s, caching group ids for DefaultGroupTTL. log nil discards.
@@ -48,12 +49,12 @@ func New(s SCIM, log *slog.Logger) *Pusher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pusher{scim: s, log: log, groups: newGroupCache(DefaultGroupTTL)}
+	return &Pusher{scim: s, log: log, groups: ttlcache.New[string](DefaultGroupTTL)}
 }
 
 // WithGroupTTL sets how long resolved group ids are cached (0 disables the cache). It returns p.
 func (p *Pusher) WithGroupTTL(ttl time.Duration) *Pusher {
-	p.groups = newGroupCache(ttl)
+	p.groups = ttlcache.New[string](ttl)
 	return p
 }
 
@@ -137,7 +138,7 @@ func (p *Pusher) converge(ctx context.Context, gp ssoflow.GroupPush, userID stri
 	case gp.Member && errors.Is(err, scim.ErrConflict):
 		return ActionUnchanged, nil // added concurrently: already a member
 	case errors.Is(err, scim.ErrNotFound):
-		p.groups.invalidate(cacheKey(gp))
+		p.groups.Invalidate(cacheKey(gp))
 		fresh, rerr := p.resolveGroup(ctx, gp)
 		if rerr != nil {
 			return "", rerr
@@ -161,7 +162,7 @@ func (p *Pusher) userVanished(gp ssoflow.GroupPush) (string, error) {
 // resolveGroup returns the Identity Center group id for gp, from the cache when fresh.
 func (p *Pusher) resolveGroup(ctx context.Context, gp ssoflow.GroupPush) (string, error) {
 	key := cacheKey(gp)
-	if id, ok := p.groups.get(key); ok {
+	if id, ok := p.groups.Get(key); ok {
 		return id, nil
 	}
 	var g scim.Group
@@ -179,7 +180,7 @@ func (p *Pusher) resolveGroup(ctx context.Context, gp ssoflow.GroupPush) (string
 	if err != nil {
 		return "", classify(fmt.Errorf("resolve Identity Center group %s: %w", groupRef(gp), err))
 	}
-	p.groups.put(key, g.ID)
+	p.groups.Put(key, g.ID)
 	return g.ID, nil
 }
 
