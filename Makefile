@@ -23,7 +23,7 @@ deps: node
 services:
 	bash scripts/services.sh
 
-lint:
+lint: node
 	@unformatted=$$(gofmt -l infra functions); if [ -n "$$unformatted" ]; then echo "not gofmt-formatted: $$unformatted"; exit 1; fi
 	$(GO) vet ./infra/...
 	cd functions && $(GO) vet ./...
