@@ -85,6 +85,11 @@ type Database struct {
 	RolesActiveOnLogin bool `json:"rolesActiveOnLogin,omitempty"`
 	// RequireSSL adds REQUIRE SSL to the MySQL users ssoflow creates (default true).
 	RequireSSL *bool `json:"requireSsl,omitempty"`
+	// Account and Region place the database (and its provisioner) in a workload account and
+	// region; empty means the pipeline's own (the top-level account and region). See
+	// docs/multi-account.md.
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
 }
 
 var (
@@ -165,6 +170,12 @@ func (c *Config) defaults() {
 	for i := range c.Databases {
 		if c.Databases[i].Port == 0 {
 			c.Databases[i].Port = map[string]int{"mysql": 3306, "postgres": 5432}[c.Databases[i].Engine]
+		}
+		if c.Databases[i].Account == "" {
+			c.Databases[i].Account = c.Account
+		}
+		if c.Databases[i].Region == "" {
+			c.Databases[i].Region = c.Region
 		}
 	}
 }
@@ -248,10 +259,8 @@ func (c *Config) validate() error {
 	seen := map[string]bool{}
 	for i, d := range c.Databases {
 		problems = append(problems, d.validate(fmt.Sprintf("databases[%d]", i), seen)...)
-		if i > 0 && d.VpcID != c.Databases[0].VpcID {
-			bad(fmt.Sprintf("databases[%d].vpcId", i), "is %s but databases[0] is in %s: one deployment provisions the databases of one VPC (deploy one environment per VPC)", d.VpcID, c.Databases[0].VpcID)
-		}
 	}
+	problems = append(problems, c.validatePlacement()...)
 	if c.Access != nil {
 		problems = append(problems, c.Access.validate(c)...)
 	}

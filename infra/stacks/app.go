@@ -25,6 +25,9 @@ type App struct {
 	Access *AccessStack
 	// Grant is nil unless identityCenter.instanceArn is configured.
 	Grant *GrantStateMachine
+	// Databases are the database-access stacks, one per (account, region) with databases
+	// outside the pipeline's (none in a single-account deployment).
+	Databases []*DatabaseAccessStack
 }
 
 // NewApp adds ssoflow's stacks to app and turns on the cdk-nag AwsSolutions checks.
@@ -48,6 +51,15 @@ func NewApp(app awscdk.App, p AppProps) *App {
 	a.Pipeline = NewPipelineStack(app, cfg.Prefix+"-pipeline", PipelineStackProps{
 		StackProps: sp, Config: cfg, RepoRoot: p.RepoRoot, Notifications: a.Notifications,
 	})
+	remote := RemoteProvisioners(cfg)
+	for _, t := range remote.Targets {
+		dsp := awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}, Tags: &tags,
+			Description: jsii.String("ssoflow database access: the provisioner for the databases of this account and region, invoked by the pipeline")}
+		d := NewDatabaseAccessStack(app, t.StackName, DatabaseAccessStackProps{StackProps: dsp, Config: cfg, RepoRoot: p.RepoRoot, Remote: remote, Target: t})
+		// Deployed first, so the far side exists when the state machine first reaches it.
+		a.Pipeline.Stack.AddStackDependency(d.Stack, jsii.String("the provision state machine invokes the provisioner of "+t.Account+"/"+t.Region))
+		a.Databases = append(a.Databases, d)
+	}
 	if cfg.GrantsEnabled() {
 		a.Grant = NewGrantStateMachine(a.Pipeline.Stack, "Grants", GrantStateMachineProps{
 			Prefix: cfg.Prefix, RepoRoot: p.RepoRoot, InstanceArn: cfg.IdentityCenter.InstanceArn, IdentityStoreID: cfg.IdentityCenter.IdentityStoreID,

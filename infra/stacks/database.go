@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ssoflow/ssoflow/functions/envnames"
 	"github.com/ssoflow/ssoflow/infra/config"
 )
 
@@ -88,6 +90,52 @@ func (d *DatabaseAccess) GrantConnect(grantee awsiam.IGrantable, dbs []config.Da
 	}))
 }
 
+// ProvisionerProps configure one dbusers function and the network and IAM access it needs.
+type ProvisionerProps struct {
+	Config    *config.Config
+	RepoRoot  string
+	Region    string            // where the databases are
+	Databases []config.Database // may be empty: the function is then outside any VPC
+	// FunctionName, when set, names the function (the cross-account ARN is built from it).
+	FunctionName string
+}
+
+// NewProvisioner builds the dbusers function: in the databases' VPC with its own security group
+// when databases are given, allowed to connect only as each provisioner user. The pipeline stack
+// builds one for its own (account, region), each database-access stack one for its own.
+func NewProvisioner(scope constructs.Construct, p ProvisionerProps) *GoLambda {
+	cfg := p.Config
+	props := GoLambdaProps{
+		RepoRoot: p.RepoRoot, Command: "dbusers", Description: "ssoflow: create, grant and drop IAM-authenticated database users",
+		Environment: map[string]string{
+			envnames.LogLevel:  cfg.LogLevel,
+			envnames.Databases: DatabasesJSON(p.Region, cfg.DBUserNameRule, p.Databases),
+		},
+		LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, TimeoutSecs: 300, FunctionName: p.FunctionName,
+	}
+	if cfg.DatabaseCABundle != "" {
+		bundle, _ := filepath.Abs(filepath.Join(p.RepoRoot, cfg.DatabaseCABundle))
+		props.Files = map[string]string{"rds-ca-bundle.pem": bundle}
+		props.Environment[envnames.DBCAFile] = "/var/task/rds-ca-bundle.pem"
+	}
+	var access *DatabaseAccess
+	if len(p.Databases) > 0 {
+		access = NewDatabaseAccess(scope, "DatabaseAccess", DatabaseAccessProps{Region: p.Region, Databases: p.Databases, UserRule: cfg.DBUserNameRule})
+		props.Vpc, props.Subnets, props.SecurityGroup = access.Vpc, access.Subnets, access.SecurityGroup
+	}
+	l := NewGoLambda(scope, "DbUsers", props)
+	if len(p.Databases) > 0 && cfg.DatabaseCABundle == "" {
+		awscdk.Annotations_Of(l.Construct).AddWarningV2(jsii.String("ssoflow:NoDatabaseCABundle"), jsii.String(
+			"databaseCaBundle is not set: the provisioner verifies database certificates against the system roots, "+
+				"which do not include the RDS certificate authorities, so its connections will fail. Download "+
+				"https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem into the repository and name it in databaseCaBundle."))
+	}
+	if access != nil {
+		access.GrantConnect(l.Function, p.Databases)
+	}
+	return l
+}
+
 // DatabasesJSON is the SSOFLOW_DATABASES value: the shape functions/internal/dbuser reads.
 func DatabasesJSON(region, rule string, dbs []config.Database) string {
 	type db struct {
@@ -106,8 +154,12 @@ func DatabasesJSON(region, rule string, dbs []config.Database) string {
 	}
 	out := make([]db, 0, len(dbs))
 	for _, d := range dbs {
+		r := d.Region // the database's own region signs its IAM tokens; empty: the pipeline's
+		if r == "" {
+			r = region
+		}
 		out = append(out, db{Name: d.Name, Engine: d.Engine, Dialect: d.Dialect, Host: d.Endpoint, Port: d.Port, Database: d.Database,
-			Region: region, ProvisionerUser: d.ProvisionerUser, UserNameRule: rule, RequireSSL: d.RequireSSL,
+			Region: r, ProvisionerUser: d.ProvisionerUser, UserNameRule: rule, RequireSSL: d.RequireSSL,
 			RolesActiveOnLogin: d.RolesActiveOnLogin, Grants: d.Grants})
 	}
 	b, _ := json.Marshal(out)

@@ -24,7 +24,10 @@ type GoLambdaProps struct {
 	LogRetention int
 	LogLevel     string
 	// Files are copied next to the binary at bundling: name in the asset → absolute source path.
-	Files         map[string]string
+	Files map[string]string
+	// FunctionName, when set, is the function's physical name (needed when another account
+	// builds its ARN); empty lets CloudFormation generate one.
+	FunctionName  string
 	Vpc           awsec2.IVpc
 	Subnets       *awsec2.SubnetSelection
 	SecurityGroup awsec2.ISecurityGroup
@@ -78,6 +81,9 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 			// Build the functions module on its own: it must not depend on the CDK module.
 			Environment: &map[string]*string{"GOWORK": jsii.String("off")},
 		},
+	}
+	if p.FunctionName != "" {
+		props.FunctionName = jsii.String(p.FunctionName)
 	}
 	if len(p.Files) > 0 {
 		props.Bundling.CommandHooks = &copyFiles{files: p.Files}

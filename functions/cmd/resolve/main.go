@@ -42,6 +42,11 @@ func main() {
 	if err := json.Unmarshal([]byte(env.Optional(envnames.Databases, "[]")), &cfg.Databases); err != nil {
 		fail(envnames.Databases+" is not a JSON list", err)
 	}
+	targets, err := resolve.ParseTargets(env.Optional(envnames.DatabaseTargets, ""), cfg.Databases)
+	if err != nil {
+		fail(envnames.DatabaseTargets, err)
+	}
+	cfg.Targets = targets
 	awsCfg, err := awsconf.Load(ctx)
 	if err != nil {
 		fail("AWS configuration", err)

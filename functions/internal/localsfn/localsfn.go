@@ -35,6 +35,7 @@ type Machine struct {
 	raw        []byte            // before substitution
 	def        json.RawMessage   // after substitution
 	taskSubs   map[string]string // state name → placeholder its Resource names
+	invokes    []string          // arn:aws:states:::lambda:invoke Task states (dynamic FunctionName)
 	retryState []string          // states that have a Retry field
 	waitState  []string          // Wait states
 }
@@ -76,6 +77,9 @@ func Parse(name string, raw []byte, subs map[string]string) (*Machine, error) {
 		if p := asl.TaskPlaceholder(s); p != "" {
 			m.taskSubs[s.Name] = p
 		}
+		if r, _ := s.Def["Resource"].(string); s.Type == "Task" && r == LambdaInvoke {
+			m.invokes = append(m.invokes, s.Name)
+		}
 		if _, ok := s.Def["Retry"]; ok {
 			m.retryState = append(m.retryState, s.Name)
 		}
@@ -93,6 +97,9 @@ type Options struct {
 	// Handlers answer Task states, keyed by the placeholder their Resource names
 	// (e.g. "ResolveFunctionArn"). Build them with lambda.NewHandler(core.Method).
 	Handlers map[string]lambda.Handler
+	// Functions answer arn:aws:states:::lambda:invoke Task states, keyed by the function ARN
+	// their FunctionName resolves to at run time; see Invocation.
+	Functions map[string]lambda.Handler
 	// RetryInterval replaces every Retry interval (default 0: retries happen at once, but every
 	// attempt and MaxAttempts are as defined).
 	RetryInterval time.Duration
@@ -109,6 +116,8 @@ type Execution struct {
 	Error  string
 	Cause  string
 	Events []Event
+	// Invocations are the lambda:invoke calls, in the order they were made.
+	Invocations []Invocation
 }
 
 // Event is one entry of the execution's event log, as aws-local-stepfunctions reports it.
@@ -172,7 +181,7 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 	}
 	arn := fmt.Sprintf("arn:aws:states:us-east-1:000000000000:execution:%s:%s", m.Name, name)
 
-	srv, err := serve(opts.Handlers, arn)
+	srv, err := serve(opts.Handlers, opts.Functions, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +193,9 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 			return nil, fmt.Errorf("state machine %s: task state %q calls ${%s}, which has no local handler", m.Name, state, sub)
 		}
 		handlers[state] = srv.URL(sub)
+	}
+	for _, state := range m.invokes {
+		handlers[state] = srv.InvokeURL(state)
 	}
 	retry := map[string]int64{}
 	for _, s := range m.retryState {
@@ -222,7 +234,12 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 	if err != nil {
 		return nil, fmt.Errorf("encode job: %w", err)
 	}
-	return runNode(ctx, job, arn)
+	exe, err := runNode(ctx, job, arn)
+	if err != nil {
+		return nil, err
+	}
+	exe.Invocations = srv.Invocations()
+	return exe, nil
 }
 
 func runNode(ctx context.Context, job []byte, arn string) (*Execution, error) {
@@ -297,6 +314,10 @@ func FindNodeModules() (string, error) {
 // ErrorType is the name Lambda reports for err as errorType, which Step Functions uses as the
 // error name: the type's name without package or pointer, as aws-lambda-go computes it.
 func ErrorType(err error) string {
+	var te *taskError
+	if errors.As(err, &te) {
+		return te.name
+	}
 	var ie messages.InvokeResponse_Error
 	if errors.As(err, &ie) && ie.Type != "" {
 		return ie.Type

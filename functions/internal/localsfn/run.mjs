@@ -1,7 +1,7 @@
 // Driver for aws-local-stepfunctions, started by the Go localsfn package. It reads one job from
 // stdin, runs the state machine, and writes one JSON line per execution event to stdout, then
-// a final {"type":"Result",...} line. Task states are answered by the Go handlers over HTTP on
-// loopback; a handler's error type name becomes the Step Functions error name, so Retry and
+// a final {"type":"Result",...} line. Task states (placeholder Resources and lambda:invoke
+// states alike) are answered by the Go handlers over HTTP on loopback; a handler's error type name becomes the Step Functions error name, so Retry and
 // Catch match exactly as they do on AWS.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +34,31 @@ for (const [stateName, url] of Object.entries(job.handlers ?? {})) {
     return body.result;
   };
 }
+
+// Step Functions task credentials. aws-local-stepfunctions 3.0.0 accepts a Task's Credentials
+// field and the arn:aws:states:::lambda:invoke Resource (its asl-validator 3.16 schema allows
+// both) but ignores Credentials: a local handler receives only the effective Parameters. So
+// every lambda:invoke state's Credentials is moved, unchanged, into its Parameters under
+// CREDENTIALS_KEY, where the library evaluates "RoleArn.$" with the same JSONPath rules and
+// against the same state input as Step Functions does; the Go side takes it out again, records
+// the role and hands the function only the Payload.
+const CREDENTIALS_KEY = '__ssoflowCredentials';
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+function moveCredentials(machine) {
+  for (const [name, state] of Object.entries(machine?.States ?? {})) {
+    if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE && state.Credentials) {
+      if (!state.Parameters || typeof state.Parameters !== 'object') {
+        throw new Error(`state ${name}: a lambda:invoke Task needs Parameters (FunctionName, Payload)`);
+      }
+      state.Parameters = { ...state.Parameters, [CREDENTIALS_KEY]: state.Credentials };
+      delete state.Credentials;
+    }
+    moveCredentials(state.ItemProcessor);
+    moveCredentials(state.Iterator);
+    for (const branch of state.Branches ?? []) moveCredentials(branch);
+  }
+}
+moveCredentials(job.definition);
 
 const machine = new lib.StateMachine(job.definition, { validationOptions: { checkArn: false } });
 const execution = machine.run(job.input, {

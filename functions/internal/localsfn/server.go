@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,15 +21,39 @@ type taskServer struct {
 	srv  *http.Server
 	seq  atomic.Int64
 	base string
+
+	functions   map[string]lambda.Handler // function ARN → handler, for lambda:invoke states
+	mu          sync.Mutex
+	invocations []Invocation
 }
 
-func serve(handlers map[string]lambda.Handler, executionARN string) (*taskServer, error) {
+func serve(handlers, functions map[string]lambda.Handler, executionARN string) (*taskServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	ts := &taskServer{ln: ln, base: "http://" + ln.Addr().String()}
+	ts := &taskServer{ln: ln, base: "http://" + ln.Addr().String(), functions: functions}
+	requestID := func() string {
+		return "local-" + strings.ReplaceAll(executionARN[strings.LastIndex(executionARN, ":")+1:], ":", "-") + "-" + itoa(ts.seq.Add(1))
+	}
+	reply := func(w http.ResponseWriter, out []byte, err error) {
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			_ = json.NewEncoder(w).Encode(map[string]string{"errorType": ErrorType(err), "errorMessage": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]json.RawMessage{"result": out})
+	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /lambda-invoke/{state}", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		out, err := ts.invoke(r.Context(), r.PathValue("state"), body, requestID())
+		reply(w, out, err)
+	})
 	mux.HandleFunc("POST /invoke/{name}", func(w http.ResponseWriter, r *http.Request) {
 		h, ok := handlers[r.PathValue("name")]
 		if !ok {
@@ -39,18 +65,12 @@ func serve(handlers map[string]lambda.Handler, executionARN string) (*taskServer
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		id := ts.seq.Add(1)
 		ctx := lambdacontext.NewContext(r.Context(), &lambdacontext.LambdaContext{
-			AwsRequestID:       "local-" + strings.ReplaceAll(executionARN[strings.LastIndex(executionARN, ":")+1:], ":", "-") + "-" + itoa(id),
+			AwsRequestID:       requestID(),
 			InvokedFunctionArn: LocalARN(r.PathValue("name")),
 		})
 		out, err := h.Invoke(ctx, payload)
-		w.Header().Set("Content-Type", "application/json")
-		if err != nil {
-			_ = json.NewEncoder(w).Encode(map[string]string{"errorType": ErrorType(err), "errorMessage": err.Error()})
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]json.RawMessage{"result": out})
+		reply(w, out, err)
 	})
 	ts.srv = &http.Server{Handler: mux}
 	go func() { _ = ts.srv.Serve(ln) }()
@@ -58,6 +78,11 @@ func serve(handlers map[string]lambda.Handler, executionARN string) (*taskServer
 }
 
 func (t *taskServer) URL(name string) string { return t.base + "/invoke/" + name }
+
+// InvokeURL is where run.mjs posts a lambda:invoke state's parameters.
+func (t *taskServer) InvokeURL(state string) string {
+	return t.base + "/lambda-invoke/" + url.PathEscape(state)
+}
 
 func (t *taskServer) Close() { _ = t.srv.Shutdown(context.Background()) }
 

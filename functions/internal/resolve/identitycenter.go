@@ -51,7 +51,9 @@ func (r *Resolver) identityCenter(ctx context.Context, event []byte) (Plan, erro
 	}
 	out := Plan{Kind: KindDatabase, Summary: summary(p)}
 	for _, db := range r.Config.Databases {
-		out.Databases = append(out.Databases, forDatabase(db, p))
+		w := forDatabase(db, p)
+		r.Config.route(&w)
+		out.Databases = append(out.Databases, w)
 	}
 	return out, nil
 }

@@ -33,6 +33,9 @@ type Config struct {
 	GroupMappings   map[string]string // Okta group id → Identity Center group id
 	IdentityStoreID string
 	Databases       []Database
+	// Targets are the databases provisioned in another account or region (ParseTargets);
+	// the others have none.
+	Targets map[string]Target
 }
 
 // Database is the part of a database's configuration the plan needs: its grants.
@@ -62,6 +65,12 @@ type DatabaseWork struct {
 	EventID     string               `json:"eventId,omitempty"`
 	Users       []dbplan.DesiredUser `json:"users"`
 	ScopeGroups []string             `json:"scopeGroups,omitempty"`
+	// FunctionArn and RoleArn are set for a database in another account or region: the
+	// provisioner there and the role the state machine invokes it with (the Map's
+	// WhereIsTheDatabase Choice routes on RoleArn). Both are empty for the pipeline's own
+	// databases. They are routing only: identity store access never leaves this account.
+	FunctionArn string `json:"functionArn,omitempty"`
+	RoleArn     string `json:"roleArn,omitempty"`
 }
 
 // Resolver plans the work for one event.

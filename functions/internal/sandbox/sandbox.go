@@ -85,6 +85,9 @@ type Sandbox struct {
 	DB *Database
 	// Extra handlers, by placeholder, added by later pipelines (databases).
 	Extra map[string]lambda.Handler
+	// Functions answer the provision machine's lambda:invoke states by function ARN: the
+	// provisioners of databases in other accounts (resolve.Config.Targets routes to them).
+	Functions map[string]lambda.Handler
 
 	Log     *slog.Logger
 	servers []*httptest.Server
@@ -112,7 +115,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	s := &Sandbox{
 		Okta: oktaemu.New(OktaToken), SCIM: scimemu.New(SCIMToken), Identity: idstoreemu.New(IdentityStoreID),
 		Bus: ebemu.New(Account, awsconf.LocalRegion), Secrets: smemu.New(), SNS: snsemu.New(),
-		Extra: map[string]lambda.Handler{}, Log: log,
+		Extra: map[string]lambda.Handler{}, Functions: map[string]lambda.Handler{}, Log: log,
 	}
 	if o.SharedDirectory {
 		s.Identity, s.SCIM = idstoreemu.NewShared(IdentityStoreID, SCIMToken)
@@ -206,5 +209,5 @@ func (s *Sandbox) Handlers() map[string]lambda.Handler {
 
 // RunProvision runs the provision state machine for one EventBridge event.
 func (s *Sandbox) RunProvision(ctx context.Context, event json.RawMessage, name string) (*localsfn.Execution, error) {
-	return s.Provision.Run(ctx, event, localsfn.Options{ExecutionName: name, Handlers: s.Handlers()})
+	return s.Provision.Run(ctx, event, localsfn.Options{ExecutionName: name, Handlers: s.Handlers(), Functions: s.Functions})
 }
