@@ -77,6 +77,12 @@ func NewGrantStateMachine(scope constructs.Construct, id string, p GrantStateMac
 	add("GroupMemberships", []string{"identitystore:GetUserId", "identitystore:GetGroupId", "identitystore:GetGroupMembershipId",
 		"identitystore:CreateGroupMembership", "identitystore:DeleteGroupMembership"},
 		storeArn, "arn:aws:identitystore:::user/*", "arn:aws:identitystore:::group/*", "arn:aws:identitystore:::membership/*")
+	// Validate refuses a grant for an account that is not an ACTIVE member of the organization.
+	// Organizations account ARNs carry the management account and the organization id
+	// (arn:aws:organizations::<management>:account/o-<org>/<id>), neither known at synth.
+	orgAccounts := *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("organizations"), Region: jsii.String(""), Account: jsii.String("*"),
+		Resource: jsii.String("account"), ResourceName: jsii.String("o-*/*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})
+	add("CheckAccounts", []string{"organizations:DescribeAccount"}, orgAccounts)
 	add("ReadActiveGrants", []string{"states:ListExecutions"}, smArn)
 	add("ReadGrantInputs", []string{"states:DescribeExecution"}, execArns)
 	p.Notifications.GrantPublish(fn.Function)
@@ -88,9 +94,14 @@ func NewGrantStateMachine(scope constructs.Construct, id string, p GrantStateMac
 	suppress(fn.Construct, "AwsSolutions-IAM5", "Identity store users, groups and memberships have global ARNs with no account or store in them "+
 		"(arn:aws:identitystore:::user/<id>); the identity store itself is named exactly. Which user and group a grant names is not known at deploy time.",
 		"Resource::arn:aws:identitystore:::user/*", "Resource::arn:aws:identitystore:::group/*", "Resource::arn:aws:identitystore:::membership/*")
+	suppress(fn.Construct, "AwsSolutions-IAM5", "organizations:DescribeAccount (read-only) checks that a grant's account, named per request, "+
+		"is an ACTIVE member of the organization. Organizations account ARNs embed the management account id and the organization id "+
+		"(arn:aws:organizations::<management>:account/o-<org>/<account>), which are not known at synth; the resource is limited to "+
+		"account ARNs, and no other action is allowed on it.",
+		"Resource::arn:<AWS::Partition>:organizations::*:account/o-*/*")
 	suppress(fn.Construct, "AwsSolutions-IAM5", "The active grants are the running executions of this one state machine: DescribeExecution "+
 		"needs its execution ARNs (<state machine>:*), which are named per grant at run time.",
-		"Resource::arn:<AWS::Partition>:states:"+nagRegion(stack)+":<AWS::AccountId>:execution:"+smName+":*")
+		"Resource::arn:<AWS::Partition>:states:"+nagRegion(stack)+":"+nagAccount(stack)+":execution:"+smName+":*")
 	suppress(fn.Construct, "AwsSolutions-IAM5", "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* on the topic's own key "+
 		"(the grant names that one key): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html", "Action::kms:GenerateDataKey*")
 
@@ -104,6 +115,15 @@ func NewGrantStateMachine(scope constructs.Construct, id string, p GrantStateMac
 		Value: sm.StateMachineArn(), Description: jsii.String("set " + envnames.GrantStateMachineARN + " to this for ssoflow grant, revoke and grants"),
 	})
 	return &GrantStateMachine{Construct: c, StateMachine: sm, Function: fn}
+}
+
+// nagAccount is the account as cdk-nag prints it in a finding: the pseudo parameter when the
+// stack's account is not configured, else the configured account.
+func nagAccount(stack awscdk.Stack) string {
+	if *awscdk.Token_IsUnresolved(stack.Account()) {
+		return "<AWS::AccountId>"
+	}
+	return *stack.Account()
 }
 
 // nagRegion is how cdk-nag spells the stack's region in a finding: the region when the stack's

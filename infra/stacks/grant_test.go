@@ -95,3 +95,36 @@ func TestGrantFunctionPermissionsAreScoped(t *testing.T) {
 		}
 	}
 }
+
+// Issue #6: Validate checks the grant's account with Organizations. The grant function may call
+// organizations:DescribeAccount, read-only, on Organizations account ARNs only (their management
+// account and organization are not known at synth), in a statement of its own.
+func TestGrantFunctionMayDescribeOrganizationAccountsOnly(t *testing.T) {
+	_, statements, _ := grantStatements(t)
+	var found []map[string]any
+	for _, st := range statements {
+		actions := anyStrings(st["Action"])
+		if a, ok := st["Action"].(string); ok {
+			actions = []string{a}
+		}
+		if slices.Contains(actions, "organizations:DescribeAccount") {
+			found = append(found, st)
+		}
+		for _, a := range actions {
+			if strings.HasPrefix(a, "organizations:") && a != "organizations:DescribeAccount" {
+				t.Errorf("statement %s allows %s, want only organizations:DescribeAccount", jsonOf(st), a)
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d statements allow organizations:DescribeAccount, want 1", len(found))
+	}
+	st := found[0]
+	if st["Effect"] != "Allow" || st["Action"] != "organizations:DescribeAccount" || st["Sid"] != "CheckAccounts" {
+		t.Errorf("statement %s, want Allow of organizations:DescribeAccount alone (Sid CheckAccounts)", jsonOf(st))
+	}
+	res := jsonOf(st["Resource"])
+	if !strings.Contains(res, ":organizations::*:account/o-*/*") || strings.Contains(res, `"*"`) {
+		t.Errorf("organizations:DescribeAccount on %s, want arn:<partition>:organizations::*:account/o-*/* and not *", res)
+	}
+}

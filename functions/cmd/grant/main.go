@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
@@ -57,9 +58,12 @@ func main() {
 		os.Exit(1)
 	}
 	ids := identitystore.NewFromConfig(cfg, idstore.WithoutThrottleRetries)
+	// Organizations is a global service: the SDK resolves its endpoint (us-east-1 in the aws
+	// partition) from the configured region.
 	svc := &grant.Service{
 		Config:    grant.Config{InstanceArn: c.instanceArn, MaxDuration: c.maxDuration, TopicArn: c.topicArn, StateMachineArn: c.stateMachineArn},
 		SSO:       ssoadmin.NewFromConfig(cfg),
+		Orgs:      organizations.NewFromConfig(cfg),
 		Directory: idstore.NewReader(ids, c.storeID, idstore.Options{}),
 		Members:   idstore.NewWriter(ids, c.storeID, idstore.Options{}),
 		Grants:    &grant.Registry{API: sfn.NewFromConfig(cfg), StateMachineArn: c.stateMachineArn},

@@ -3,7 +3,6 @@ package grant_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 	"github.com/ssoflow/ssoflow/functions/internal/cli"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/idstoreemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/orgsemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/sfnemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/snsemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/ssoadminemu"
@@ -34,16 +34,18 @@ const (
 	storeID     = "d-93670a1b2c"
 	topicArn    = "arn:aws:sns:us-east-1:111122223333:ssoflow-local-notifications"
 	account     = "111122223333"
+	management  = "999988887777" // the organization's management account
 	user        = "jane@example.com"
 	groupName   = "AWS_Breakglass"
 )
 
-// world is the whole just-in-time path on one machine: the identity store, sso-admin, SNS and
-// Step Functions emulators, the real grant handlers behind the real SDK clients, and the real
-// grant.asl.json run by the Step Functions emulator.
+// world is the whole just-in-time path on one machine: the identity store, sso-admin,
+// Organizations, SNS and Step Functions emulators, the real grant handlers behind the real SDK
+// clients, and the real grant.asl.json run by the Step Functions emulator.
 type world struct {
 	ids    *idstoreemu.Server
 	sso    *ssoadminemu.Server
+	orgs   *orgsemu.Server
 	sns    *snsemu.Emulator
 	sfn    *sfnemu.Emulator
 	sfnURL string
@@ -52,6 +54,7 @@ type world struct {
 	psArn  string
 	userID string
 	group  string
+	logs   *syncBuffer // the grant handlers' log
 
 	mu    sync.Mutex
 	hooks map[string]func(*localsfn.Options) // by execution name
@@ -60,15 +63,15 @@ type world struct {
 func start(t *testing.T) *world {
 	t.Helper()
 	w := &world{
-		ids: idstoreemu.New(storeID), sso: ssoadminemu.New(instanceArn), sns: snsemu.New(), sfn: sfnemu.New(),
-		smArn: sfnemu.ARN("grant"), hooks: map[string]func(*localsfn.Options){},
+		ids: idstoreemu.New(storeID), sso: ssoadminemu.New(instanceArn), orgs: orgsemu.New(management), sns: snsemu.New(), sfn: sfnemu.New(),
+		smArn: sfnemu.ARN("grant"), hooks: map[string]func(*localsfn.Options){}, logs: &syncBuffer{},
 	}
 	serve := func(h http.Handler) string {
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
-	idsURL, ssoURL, snsURL := serve(w.ids), serve(w.sso), serve(w.sns)
+	idsURL, ssoURL, orgsURL, snsURL := serve(w.ids), serve(w.sso), serve(w.orgs), serve(w.sns)
 	w.sfnURL = serve(w.sfn)
 	t.Cleanup(w.sfn.Close) // runs before the servers close: executions end first
 
@@ -82,16 +85,18 @@ func start(t *testing.T) *world {
 	w.psArn = w.sso.AddPermissionSet("ReadOnly", "read-only access")
 	w.sso.AddPermissionSet("Admin", "administrator")
 	w.sso.AddAccount(account)
+	w.orgs.AddAccount(account, "workloads", orgsemu.Active)
 
 	idc := idstoreemu.NewClient(idsURL, idstore.WithoutThrottleRetries)
 	w.svc = &grant.Service{
 		Config:    grant.Config{InstanceArn: instanceArn, MaxDuration: 12 * time.Hour, TopicArn: topicArn, StateMachineArn: w.smArn},
 		SSO:       ssoadminemu.NewClient(ssoURL),
+		Orgs:      orgsemu.NewClient(orgsURL),
 		Directory: idstore.NewReader(idc, storeID, idstore.Options{}),
 		Members:   idstore.NewWriter(idc, storeID, idstore.Options{}),
 		Grants:    &grant.Registry{API: sfnemu.NewClient(w.sfnURL), StateMachineArn: w.smArn},
 		SNS:       sns.NewFromConfig(awsconf.Local(), func(o *sns.Options) { o.BaseEndpoint = aws.String(snsURL) }),
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:       slog.New(slog.NewTextHandler(w.logs, nil)),
 	}
 	m, err := localsfn.LoadNamed("grant", nil)
 	if err != nil {
@@ -186,4 +191,22 @@ func lastIndex(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// syncBuffer is a log sink the handlers, running in the executions' goroutines, write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -8,6 +8,14 @@
 // the notification path); access is removed at the end of a grant only when no other active
 // grant needs the same access and it did not exist before the grant; and `ssoflow revoke` stops
 // the waiting execution before it removes the access, so no timer is left running.
+//
+// Validate refuses a request that can never succeed before anything is created: the end in the
+// past or beyond the maximum, an unknown user, group or permission set, and an account that is
+// not an ACTIVE member of the organization (AWS Organizations DescribeAccount: not found,
+// SUSPENDED, PENDING_CLOSURE, ...). When ssoflow cannot read Organizations (AccessDenied, as in a
+// delegated administrator account without Organizations read access, or Organizations not in
+// use) the account check is skipped with a warning logged once, and the assignment's own status
+// catches a bad account: Identity Center reports it FAILED, which fails the grant.
 package grant
 
 import (

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ssoflow/ssoflow/functions/internal/errs"
@@ -99,12 +100,15 @@ type Config struct {
 type Service struct {
 	Config
 	SSO       SSOAdminAPI
+	Orgs      OrganizationsAPI // checks the account of an assignment (see checkAccount)
 	Directory Directory
 	Members   Memberships
 	Grants    ActiveGrants
 	SNS       notify.Publisher
 	Log       *slog.Logger
 	Now       func() time.Time // default time.Now
+
+	orgsWarning sync.Once // the warning that Organizations cannot be read, logged once
 }
 
 func (s *Service) now() time.Time {
@@ -152,8 +156,10 @@ func (s *Service) Handle(ctx context.Context, ev Event) (any, error) {
 }
 
 // Validate checks the request and resolves the user and the permission set or group: each
-// must exist. A revoke skips the time checks. The account's membership of the organization is
-// checked by Identity Center itself: an assignment to an account outside it ends FAILED.
+// must exist, and a grant's account must be an ACTIVE member of the organization (AWS
+// Organizations DescribeAccount; without Organizations read access this is left to Identity
+// Center, whose assignment to an account outside the organization ends FAILED). A revoke skips
+// the time and account checks: removing access must not depend on the account's state.
 func (s *Service) Validate(ctx context.Context, ev Event) (*Resolved, error) {
 	req := ev.State.Request
 	if err := req.Check(s.now(), s.MaxDuration); err != nil {
@@ -189,6 +195,11 @@ func (s *Service) Validate(ctx context.Context, ev Event) (*Resolved, error) {
 	arn, err := s.permissionSetArn(ctx, req.PermissionSet)
 	if err != nil {
 		return nil, err
+	}
+	if mode != ModeRevoke {
+		if err := s.checkAccount(ctx, req.AccountID); err != nil {
+			return nil, err
+		}
 	}
 	r.AccountID, r.PermissionSetArn, r.PermissionSetName = req.AccountID, arn, req.PermissionSet
 	return r, nil
