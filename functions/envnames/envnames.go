@@ -26,11 +26,14 @@ const (
 	// Databases is the JSON list of databases (connection settings and, per Identity Center
 	// group name, the roles it grants) that resolve plans for and dbusers provisions.
 	Databases = "SSOFLOW_DATABASES"
+	// DatabaseTargets is a JSON object of database name → {"functionArn", "roleArn"} for the
+	// databases whose provisioner runs in another account or region: the provision state
+	// machine invokes that function with that role (Step Functions task credentials).
+	// Databases not named here are provisioned by the pipeline's own dbusers function.
+	DatabaseTargets = "SSOFLOW_DATABASE_TARGETS"
 	// DBCAFile is the path of the RDS CA bundle the provisioner verifies database certificates
 	// against; empty means the system roots.
 	DBCAFile = "SSOFLOW_DB_CA_FILE"
-	// DBUserNameRule selects how a database user name is derived from an Identity Center user.
-	DBUserNameRule = "SSOFLOW_DB_USERNAME_RULE"
 	// StateMachineARN is the provision state machine's ARN (used in notification replay commands).
 	StateMachineARN = "SSOFLOW_STATE_MACHINE_ARN"
 	// TopicARN is the SNS topic that receives failure notifications.
@@ -46,4 +49,7 @@ const (
 	GrantMaxHours = "SSOFLOW_GRANT_MAX_HOURS"
 	// SFNEndpoint overrides the Step Functions endpoint of the CLI (the local emulator).
 	SFNEndpoint = "SSOFLOW_SFN_ENDPOINT"
+	// ReconcileMaxRemoveShare is the share of a group's members one reconcile may remove
+	// before it refuses the group (default 0.2).
+	ReconcileMaxRemoveShare = "SSOFLOW_RECONCILE_MAX_REMOVE_SHARE"
 )

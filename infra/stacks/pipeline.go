@@ -112,12 +112,14 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 	suppress(notify.Construct, "AwsSolutions-IAM5", "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* on the topic's own key "+
 		"(the grant names that one key): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html", "Action::kms:GenerateDataKey*")
 
-	dbusers := s.databaseProvisioner(stack, p, with)
+	dbusers := s.databaseProvisioner(stack, p)
+	remote := RemoteProvisioners(cfg)
 
 	s.StateMachine = NewProvisionStateMachine(stack, "Provision", ProvisionProps{
 		Prefix:       cfg.Prefix,
 		Definition:   filepath.Join(p.RepoRoot, "statemachines", "provision.asl.json"),
 		LogRetention: cfg.LogRetentionDays,
+		RoleName:     remote.StateMachineRoleName(),
 		Tasks: map[string]awslambda.IFunction{
 			"ResolveFunctionArn":  resolve.Function,
 			"ScimPushFunctionArn": push.Function,
@@ -125,6 +127,7 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 			"NotifyFunctionArn":   notify.Function,
 		},
 	})
+	remote.Connect(s.StateMachine, resolve.Function)
 	notify.Function.AddEnvironment(jsii.String(envnames.StateMachineARN), stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("states"), Resource: jsii.String("stateMachine"), ResourceName: jsii.String(cfg.Prefix + "-provision"),
 		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
@@ -172,6 +175,7 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 	awscdk.NewCfnOutput(stack, jsii.String("HookAuthSecretArn"), &awscdk.CfnOutputProps{Value: secrets.HookAuth.SecretArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("OktaTokenSecretArn"), &awscdk.CfnOutputProps{Value: secrets.OktaToken.SecretArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("ScimTokenSecretArn"), &awscdk.CfnOutputProps{Value: secrets.SCIMToken.SecretArn()})
+	NewReconcile(stack, "Reconcile", ReconcileProps{Config: cfg, RepoRoot: p.RepoRoot, Secrets: secrets, Notify: notify.Function})
 	return s
 }
 
@@ -181,6 +185,9 @@ type ProvisionProps struct {
 	Definition   string                         // path of the .asl.json
 	Tasks        map[string]awslambda.IFunction // placeholder → function it stands for
 	LogRetention int
+	// RoleName, when set, names the state machine's role (other accounts trust it by ARN);
+	// empty lets CloudFormation generate one.
+	RoleName string
 }
 
 // NewProvisionStateMachine loads the ASL file with DefinitionSubstitutions (one per placeholder),
@@ -196,7 +203,16 @@ func NewProvisionStateMachine(scope constructs.Construct, id string, p Provision
 	for k, fn := range p.Tasks {
 		subs[k] = fn.FunctionArn()
 	}
+	var role awsiam.IRole
+	if p.RoleName != "" {
+		role = awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+			RoleName:    jsii.String(p.RoleName),
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("states.amazonaws.com"), nil),
+			Description: jsii.String("ssoflow " + p.Prefix + "-" + lower(id) + " state machine"),
+		})
+	}
 	sm := awsstepfunctions.NewStateMachine(scope, jsii.String(id), &awsstepfunctions.StateMachineProps{
+		Role:                    role,
 		StateMachineName:        jsii.String(p.Prefix + "-" + lower(id)),
 		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
 		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(readDefinition(p.Definition))),
@@ -218,7 +234,11 @@ func NewProvisionStateMachine(scope constructs.Construct, id string, p Provision
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
 		Resources: &arns,
 	}))
-	suppress(sm, "AwsSolutions-IAM5", "Step Functions log delivery to CloudWatch Logs requires logs:*LogDelivery, PutResourcePolicy and "+
+	var onRole constructs.IConstruct = sm
+	if role != nil {
+		onRole = role
+	}
+	suppress(onRole, "AwsSolutions-IAM5", "Step Functions log delivery to CloudWatch Logs requires logs:*LogDelivery, PutResourcePolicy and "+
 		"DescribeResourcePolicies/LogGroups on * (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); "+reasonXRay, "Resource::*")
 	return sm
 }
@@ -242,38 +262,11 @@ func lower(s string) string {
 	return string(b)
 }
 
-// databaseProvisioner is the dbusers function: in the databases' VPC with its own security
-// group when databases are configured, allowed to connect only as each provisioner user.
-func (s *PipelineStack) databaseProvisioner(stack awscdk.Stack, p PipelineStackProps, with func(map[string]string) map[string]string) *GoLambda {
-	cfg := p.Config
-	props := GoLambdaProps{
-		RepoRoot: p.RepoRoot, Command: "dbusers", Description: "ssoflow: create, grant and drop IAM-authenticated database users",
-		Environment: with(map[string]string{
-			envnames.Databases: DatabasesJSON(cfg.Region, cfg.DBUserNameRule, cfg.Databases),
-		}),
-		LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, TimeoutSecs: 300,
-	}
-	if cfg.DatabaseCABundle != "" {
-		bundle, _ := filepath.Abs(filepath.Join(p.RepoRoot, cfg.DatabaseCABundle))
-		props.Files = map[string]string{"rds-ca-bundle.pem": bundle}
-		props.Environment[envnames.DBCAFile] = "/var/task/rds-ca-bundle.pem"
-	}
-	var access *DatabaseAccess
-	if len(cfg.Databases) > 0 {
-		access = NewDatabaseAccess(stack, "DatabaseAccess", DatabaseAccessProps{Region: cfg.Region, Databases: cfg.Databases, UserRule: cfg.DBUserNameRule})
-		props.Vpc, props.Subnets, props.SecurityGroup = access.Vpc, access.Subnets, access.SecurityGroup
-	}
-	l := NewGoLambda(stack, "DbUsers", props)
-	if len(cfg.Databases) > 0 && cfg.DatabaseCABundle == "" {
-		awscdk.Annotations_Of(l.Construct).AddWarningV2(jsii.String("ssoflow:NoDatabaseCABundle"), jsii.String(
-			"databaseCaBundle is not set: the provisioner verifies database certificates against the system roots, "+
-				"which do not include the RDS certificate authorities, so its connections will fail. Download "+
-				"https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem into the repository and name it in databaseCaBundle."))
-	}
+// databaseProvisioner is the dbusers function for the databases in the pipeline's own account
+// and region (NewProvisioner); databases elsewhere have their own DatabaseAccessStack.
+func (s *PipelineStack) databaseProvisioner(stack awscdk.Stack, p PipelineStackProps) *GoLambda {
+	l := NewProvisioner(stack, ProvisionerProps{Config: p.Config, RepoRoot: p.RepoRoot, Region: p.Config.Region, Databases: p.Config.LocalDatabases()})
 	s.Functions["dbusers"] = l
-	if access != nil {
-		access.GrantConnect(l.Function, cfg.Databases)
-	}
 	return l
 }
 

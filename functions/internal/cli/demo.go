@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(d.out, "ssoflow demo: Okta, IAM Identity Center (SCIM and identity store), EventBridge, Secrets Manager, SNS")
 	fmt.Fprintln(d.out, "and an RDS MySQL that checks IAM tokens run on this machine; the state machines are the real")
 	fmt.Fprintln(d.out, "statemachines/*.asl.json, each Task answered by the same Go handler the Lambda runs.")
-	for _, scene := range []func(context.Context) error{d.oktaToIdentityCenter, d.identityCenterToDatabase, d.failureReachesAPerson, d.justInTimeAccess} {
+	for _, scene := range []func(context.Context) error{d.oktaToIdentityCenter, d.identityCenterToDatabase, d.failureReachesAPerson, d.justInTimeAccess, d.failureThenReplay} {
 		if err := scene(ctx); err != nil {
 			return err
 		}

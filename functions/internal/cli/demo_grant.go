@@ -14,10 +14,10 @@ import (
 const demoGrantAccount = "111122223333"
 
 // justInTimeAccess grants jane ReadOnly on an account through `ssoflow grant`, shows the
-// access, and lets the real grant state machine end it (its wait shortened to 2 s).
+// access, and lets the real grant state machine end it (its wait shortened to 5 s).
 func (d *demo) justInTimeAccess(ctx context.Context) error {
 	d.heading("4. Just-in-time access, granted now and revoked automatically")
-	g := d.sb.StartGrants(2 * time.Second)
+	g := d.sb.StartGrants(5 * time.Second)
 	g.SSO.AddPermissionSet("ReadOnly", "read-only access")
 	g.SSO.AddAccount(demoGrantAccount)
 	vars := map[string]string{envnames.GrantStateMachineARN: g.StateMachineArn, envnames.SFNEndpoint: g.SFNURL, "USER": "demo"}
@@ -34,11 +34,16 @@ func (d *demo) justInTimeAccess(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.out, "$ ssoflow %s\n%s", shellJoin(args), indent(out))
-	// The assignment exists only once Identity Center reports SUCCEEDED for it.
-	deadline := time.Now().Add(time.Minute)
+	// The assignment exists only once Identity Center reports SUCCEEDED for it. Should the
+	// execution end first, its own error says why.
+	deadline := time.Now().Add(3 * time.Minute)
 	for len(g.SSO.Assignments()) == 0 {
+		execs := g.SFN.Executions(g.StateMachineArn)
+		if len(execs) == 1 && execs[0].Status != "RUNNING" {
+			return fmt.Errorf("grant execution %s ended %s before the access existed: %s: %s", execs[0].Name, execs[0].Status, execs[0].Error, execs[0].Cause)
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the grant's assignment never appeared")
+			return fmt.Errorf("the grant's assignment did not appear within 3 minutes (executions: %+v)", execs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -51,7 +56,7 @@ func (d *demo) justInTimeAccess(ctx context.Context) error {
 	if len(execs) != 1 {
 		return fmt.Errorf("want one grant execution, have %d", len(execs))
 	}
-	fmt.Fprintln(d.out, "  ...the grant's time runs out (shortened to 2 s for the demo)...")
+	fmt.Fprintln(d.out, "  ...the grant's time runs out (shortened to 5 s for the demo)...")
 	x, err := g.SFN.Wait(ctx, execs[0].ARN)
 	if err != nil {
 		return err

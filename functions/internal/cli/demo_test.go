@@ -26,6 +26,10 @@ func TestDemoRunsEveryScene(t *testing.T) {
 		"Identity Center assignments now: 1 (jane has ReadOnly on 111122223333)",
 		"SUCCEEDED; Identity Center assignments now: 0", // the grant ended by itself
 		"SNS: ssoflow: jane@example.com no longer has ReadOnly on 111122223333",
+		"execution okta-sam-admins: FAILED (ConfigError)",
+		"$ ssoflow replay --state-machine arn:aws:states:us-east-1:000000000000:stateMachine:provision --execution okta-sam-admins",
+		"1 redriven, 0 restarted, 0 failed", // the replay command from the message, run as written
+		"execution okta-sam-admins after the redrive: SUCCEEDED",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q\n%s", want, out.String())

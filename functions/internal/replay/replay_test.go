@@ -1,0 +1,178 @@
+package replay_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/sfnemu"
+	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
+	"github.com/ssoflow/ssoflow/functions/internal/replay"
+	"github.com/ssoflow/ssoflow/functions/internal/sandbox"
+)
+
+// world is the sandbox with its provision state machine behind the Step Functions emulator.
+type world struct {
+	sb     *sandbox.Sandbox
+	emu    *sfnemu.Emulator
+	api    *sfn.Client
+	smArn  string
+	users  map[string]string // login → Okta id
+	groups map[string]string // name → Okta id
+	scimU  map[string]string // login → SCIM id
+	scimG  map[string]string // name → SCIM id
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	sb.SCIMClient.WithRetry(0, 0) // the state machine's Retry is what retries here
+	w := &world{sb: sb, smArn: sfnemu.ARN(sb.Provision.Name), users: map[string]string{}, groups: map[string]string{},
+		scimU: map[string]string{}, scimG: map[string]string{}}
+	w.emu = sfnemu.New(sfnemu.Machine{ARN: w.smArn, Definition: sb.Provision, Options: localsfn.Options{Handlers: sb.Handlers()}})
+	srv := httptest.NewServer(w.emu)
+	t.Cleanup(srv.Close)
+	t.Cleanup(w.emu.Close) // runs first: executions end before the servers they call
+	w.api = sfnemu.NewClient(srv.URL)
+	for _, l := range []string{"jane@example.com", "sam@example.com", "ana@example.com"} {
+		w.users[l] = sb.Okta.AddUser(l)
+		w.scimU[l] = sb.SCIM.AddUser(l, w.users[l])
+	}
+	for _, g := range []string{"AWS_Admins", "AWS_Developers"} {
+		w.groups[g], w.scimG[g] = sb.Okta.AddGroup(g), sb.SCIM.AddGroup(g)
+	}
+	return w
+}
+
+// add makes login a member of group in Okta, delivers the hook event, and starts the provision
+// state machine for it under name; it returns once the execution has ended.
+func (w *world) add(t *testing.T, login, group, name string) sfnemu.Execution {
+	t.Helper()
+	ctx := context.Background()
+	if err := w.sb.Okta.AddMember(w.groups[group], w.users[login]); err != nil {
+		t.Fatal(err)
+	}
+	before := len(w.sb.Bus.Events())
+	if _, err := w.sb.Deliver(ctx, sandbox.HookDelivery([]sandbox.Change{{Add: true, UserID: w.users[login], Login: login,
+		GroupID: w.groups[group], GroupName: group, At: time.Now(), UUID: "evt-" + name}})); err != nil {
+		t.Fatal(err)
+	}
+	out, err := w.api.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(w.smArn), Name: aws.String(name),
+		Input: aws.String(string(w.sb.Bus.Events()[before]))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.wait(t, aws.ToString(out.ExecutionArn))
+}
+
+func (w *world) wait(t *testing.T, arn string) sfnemu.Execution {
+	t.Helper()
+	x, err := w.emu.Wait(context.Background(), arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// Issue 5: SCIM fails, the executions FAIL and a person is notified with the replay command;
+// a dry run changes nothing; once the fault is cleared the replay redrives every failed
+// execution and each SUCCEEDS, and Identity Center then has the memberships. An execution
+// past the redrive window is started anew with the same input instead.
+func TestReplayRedrivesFailedExecutionsAfterTheFaultIsCleared(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.sb.SCIM.FailNext(1<<20, http.StatusInternalServerError)
+	for _, x := range []sfnemu.Execution{w.add(t, "jane@example.com", "AWS_Admins", "a"), w.add(t, "sam@example.com", "AWS_Developers", "b")} {
+		if x.Status != "FAILED" || x.Error != "RetryableError" {
+			t.Fatalf("%s: %s %s %s, want FAILED with RetryableError", x.Name, x.Status, x.Error, x.Cause)
+		}
+	}
+	msgs := w.sb.SNS.Messages()
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Message, "ssoflow replay --state-machine "+w.smArn+" --execution a") {
+		t.Fatalf("want 2 notifications naming the replay command, got %d: %+v", len(msgs), msgs)
+	}
+
+	var lines []string
+	progress := func(f string, a ...any) { lines = append(lines, f) }
+	dry, err := replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: time.Now().Add(-time.Hour), DryRun: true, Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dry.String() != "2 redriven, 0 restarted, 0 failed" || dry.Items[0].Name != "a" || dry.Items[0].Executed || w.emu.Requests("RedriveExecution") != 0 {
+		t.Fatalf("dry run: %s %+v, %d redrives sent", dry, dry.Items, w.emu.Requests("RedriveExecution"))
+	}
+	if len(lines) == 0 {
+		t.Error("no progress reported")
+	}
+	if old, err := replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: time.Now().Add(time.Minute)}); err != nil || len(old.Items) != 0 {
+		t.Errorf("since after the failures: %+v %v, want nothing", old, err)
+	}
+
+	w.sb.SCIM.FailNext(0, 0)
+	s, err := replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: time.Now().Add(-time.Hour)})
+	if err != nil || s.Err() != nil {
+		t.Fatal(err, s.Err())
+	}
+	if s.String() != "2 redriven, 0 restarted, 0 failed" {
+		t.Fatalf("summary %q, items %+v", s, s.Items)
+	}
+	for _, it := range s.Items {
+		if x := w.wait(t, it.ARN); x.Status != "SUCCEEDED" || x.RedriveCount != 1 {
+			t.Errorf("%s after redrive: %s (redrives %d) %s", it.Name, x.Status, x.RedriveCount, x.Cause)
+		}
+	}
+	if !slices.Contains(w.sb.SCIM.Members(w.scimG["AWS_Admins"]), w.scimU["jane@example.com"]) ||
+		!slices.Contains(w.sb.SCIM.Members(w.scimG["AWS_Developers"]), w.scimU["sam@example.com"]) {
+		t.Error("Identity Center lacks the replayed memberships")
+	}
+
+	// Beyond the redrive window: started anew, same input, a derived name.
+	w.sb.SCIM.FailNext(1<<20, http.StatusInternalServerError)
+	c := w.add(t, "ana@example.com", "AWS_Admins", "c")
+	w.sb.SCIM.FailNext(0, 0)
+	later := func() time.Time { return time.Now().Add(15 * 24 * time.Hour) }
+	s, err = replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Executions: []string{"c"}, Now: later})
+	if err != nil || len(s.Items) != 1 || s.Restarted != 1 || !strings.Contains(s.Items[0].Why, "14-day redrive window") {
+		t.Fatalf("restart: %+v %v", s, err)
+	}
+	x := w.wait(t, s.Items[0].NewARN)
+	if x.Status != "SUCCEEDED" || x.Input != c.Input || !strings.HasPrefix(x.Name, "c-replay-") {
+		t.Errorf("restarted execution %s: %s, same input %v", x.Name, x.Status, x.Input == c.Input)
+	}
+	if !slices.Contains(w.sb.SCIM.Members(w.scimG["AWS_Admins"]), w.scimU["ana@example.com"]) {
+		t.Error("Identity Center lacks the restarted membership")
+	}
+}
+
+// A restarted execution's name keeps the old one recognizable, drops an earlier replay suffix
+// and never exceeds Step Functions' 80 characters.
+func TestNewNameFitsAndDerivesFromTheOld(t *testing.T) {
+	now := time.Date(2026, 11, 21, 16, 30, 5, 0, time.UTC)
+	long := strings.Repeat("x", 80)
+	for _, c := range []struct {
+		old     string
+		attempt int
+		want    string
+	}{
+		{"okta-1", 0, "okta-1-replay-261121163005"},
+		{"okta-1-replay-261120100000", 0, "okta-1-replay-261121163005"},
+		{"okta-1", 2, "okta-1-replay-261121163005-2"},
+		{long, 0, long[:60] + "-replay-261121163005"},
+	} {
+		got := replay.NewName(c.old, now, c.attempt)
+		if got != c.want || len(got) > replay.MaxNameLength {
+			t.Errorf("NewName(%q, %d) = %q (%d chars), want %q", c.old, c.attempt, got, len(got), c.want)
+		}
+	}
+}

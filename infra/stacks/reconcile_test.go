@@ -1,0 +1,101 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// The reconcile is deployed from reconcile.asl.json with its function and the pipeline's notify
+// function, started by a schedule rule from reconcileSchedule; its function reads the two token
+// secrets and only lists the identity store, and publishes nothing itself (Notify does).
+func TestReconcileStateMachineScheduleAndLeastPrivilege(t *testing.T) {
+	s := synth(t)
+	tpl := s.raw["ssoflow-dev-pipeline"]
+	var smID string
+	for id, props := range resources(tpl, "AWS::StepFunctions::StateMachine") {
+		if props["StateMachineName"] != "ssoflow-dev-reconcile" {
+			continue
+		}
+		smID = id
+		subs, _ := props["DefinitionSubstitutions"].(map[string]any)
+		if _, ok := subs["ReconcileFunctionArn"]; !ok || len(subs) != 2 || !strings.Contains(jsonOf(subs["NotifyFunctionArn"]), "Notify") {
+			t.Errorf("DefinitionSubstitutions %s, want ReconcileFunctionArn and the pipeline's NotifyFunctionArn", jsonOf(subs))
+		}
+	}
+	if smID == "" {
+		t.Fatal("no state machine named ssoflow-dev-reconcile in the pipeline stack")
+	}
+	scheduled := false
+	for _, props := range resources(tpl, "AWS::Events::Rule") {
+		if props["ScheduleExpression"] == devConfig(t).ReconcileSchedule && strings.Contains(jsonOf(props["Targets"]), smID) {
+			scheduled = true
+		}
+	}
+	if !scheduled {
+		t.Errorf("no rule with ScheduleExpression %q targets the reconcile state machine", devConfig(t).ReconcileSchedule)
+	}
+
+	var fnRole string
+	for _, props := range resources(tpl, "AWS::Lambda::Function") {
+		vars, _ := props["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if strings.Contains(fmt.Sprint(props["Description"]), "ssoflow: compare Okta with Identity Center") {
+			if _, ok := vars["SSOFLOW_OKTA_TOKEN_SECRET_ARN"]; !ok || vars["SSOFLOW_IDENTITY_STORE_ID"] != devConfig(t).IdentityCenter.IdentityStoreID {
+				t.Errorf("reconcile function environment %s", jsonOf(vars))
+			}
+			fnRole = jsonOf(props["Role"])
+		}
+	}
+	if fnRole == "" {
+		t.Fatal("no reconcile function in the pipeline stack")
+	}
+	var actions []string
+	invokes := 0
+	for id, props := range resources(tpl, "AWS::IAM::Policy") {
+		roles := jsonOf(props["Roles"])
+		doc := props["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			stmt := st.(map[string]any)
+			switch {
+			case strings.Contains(fnRole, roleRef(roles)) && roleRef(roles) != "":
+				actions = append(actions, anyOrStrings(stmt["Action"])...)
+			case strings.HasPrefix(id, "Reconcile") && strings.Contains(jsonOf(stmt["Action"]), "lambda:InvokeFunction"):
+				invokes++
+				if res := jsonOf(stmt["Resource"]); strings.Contains(res, "*") || strings.Count(res, "Fn::GetAtt") != 2 {
+					t.Errorf("the reconcile state machine invokes %s, want exactly its two task functions", res)
+				}
+			}
+		}
+	}
+	if invokes != 1 {
+		t.Errorf("found %d invoke statements of the reconcile state machine's role, want 1", invokes)
+	}
+	for _, a := range actions {
+		if strings.HasPrefix(a, "sns:") || strings.HasPrefix(a, "identitystore:Create") || strings.HasPrefix(a, "identitystore:Delete") {
+			t.Errorf("the reconcile function may %s: it converges through SCIM and notifies through the notify function", a)
+		}
+	}
+	for _, want := range []string{"identitystore:ListUsers", "identitystore:ListGroups", "identitystore:ListGroupMemberships", "secretsmanager:GetSecretValue"} {
+		if !strings.Contains(strings.Join(actions, " "), want) {
+			t.Errorf("the reconcile function lacks %s (has %v)", want, actions)
+		}
+	}
+}
+
+// roleRef is the logical id a policy's Roles refers to ("" when none).
+func roleRef(rolesJSON string) string {
+	var roles []map[string]any
+	if json.Unmarshal([]byte(rolesJSON), &roles) != nil || len(roles) != 1 {
+		return ""
+	}
+	ref, _ := roles[0]["Ref"].(string)
+	return ref
+}
+
+func anyOrStrings(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	return anyStrings(v)
+}
