@@ -12,6 +12,13 @@ const (
 	DetailTypeOktaMembership = "Okta Group Membership Changed"
 )
 
+// The scheduled database reconcile: the rule puts this constant event into the provision state
+// machine, which re-reads every mapped group and converges every database to it.
+const (
+	EventSourceReconcile         = "ssoflow.reconcile"
+	DetailTypeReconcileDatabases = "Reconcile Databases"
+)
+
 // Okta membership event types.
 const (
 	OktaMembershipAdd    = "group.user_membership.add"

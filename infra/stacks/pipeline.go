@@ -17,6 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	ssoflow "github.com/ssoflow/ssoflow/functions"
 	"github.com/ssoflow/ssoflow/functions/envnames"
 	"github.com/ssoflow/ssoflow/infra/config"
 )
@@ -155,6 +156,20 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 		})
 	}
 	NewIdentityCenterRules(stack, "IdentityCenterEvents", IdentityCenterRulesProps{Target: target})
+	if len(cfg.Databases) > 0 {
+		// The databases' reconcile: the same provision path, planned as a change to every
+		// mapped group, so every database converges to Identity Center on this schedule.
+		awsevents.NewRule(stack, jsii.String("ReconcileDatabases"), &awsevents.RuleProps{
+			Description: jsii.String("ssoflow: reconcile every database with Identity Center"),
+			Schedule:    awsevents.Schedule_Expression(jsii.String(cfg.ReconcileSchedule)),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(s.StateMachine, &awseventstargets.SfnStateMachineProps{
+				Input: awsevents.RuleTargetInput_FromObject(map[string]any{
+					"version": "0", "id": awsevents.EventField_EventId(), "time": awsevents.EventField_Time(),
+					"source": ssoflow.EventSourceReconcile, "detail-type": ssoflow.DetailTypeReconcileDatabases, "detail": map[string]any{},
+				}),
+			})},
+		})
+	}
 
 	if cfg.HookEnabled() {
 		hook := fn("OktaHook", "oktahook", "ssoflow: Okta event hook endpoint", map[string]string{

@@ -280,6 +280,16 @@ func TestRulesStartTheStateMachine(t *testing.T) {
 		},
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Url"), map[string]any{"AuthType": "NONE"})
+	// The databases' reconcile: the schedule starts the provision state machine with the
+	// constant event resolve plans as a change to every mapped group.
+	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+		"ScheduleExpression": "rate(1 hour)",
+		"Targets": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"InputTransformer": assertions.Match_ObjectLike(&map[string]any{
+				"InputTemplate": assertions.Match_StringLikeRegexp(jsii.String(`^(?=.*"source":"ssoflow\.reconcile")(?=.*"detail-type":"Reconcile Databases")`)),
+			}),
+		})}),
+	})
 }
 
 func anyStrings(v any) []string {

@@ -85,6 +85,10 @@ func describe(in input) string {
 		return "update database users for " + in.Plan.Summary
 	}
 	switch {
+	case in.Source == "ssoflow.reconcile" && in.DetailType == "Reconcile Databases":
+		return "reconcile the databases with Identity Center"
+	case in.Source == "ssoflow.reconcile":
+		return "reconcile Identity Center with Okta"
 	case in.Source == "ssoflow.okta" || strings.HasPrefix(in.Source, "aws.partner/okta.com"):
 		var d struct {
 			EventType string `json:"eventType"`
@@ -142,6 +146,10 @@ func advice(errorName string) string {
 		return "A service kept failing or throttling through every retry. Check the service's health and\n  ssoflow's logs for this execution, then replay."
 	case "InvalidInputError":
 		return "The change can never succeed as it is (for example a user name that is not a safe\n  database identifier, or a malformed event). Fix the source, then replay."
+	case "ReconcileRefused":
+		return "The reconcile refused to remove more than its configured share of a group's members\n  (an outage that returns empty groups must not empty Identity Center). Check the groups it\n  names in Okta; if the removals are right, run `ssoflow reconcile --force`, or replay."
+	case "ReconcileFailed":
+		return "Some groups could not be reconciled (the message names them); the others were. Check\n  ssoflow's logs for this execution, then replay, or wait for the next scheduled run."
 	case "ConfigError":
 		return "ssoflow's configuration or one of its secrets is wrong or missing (the message names it).\n  Fix cdk.json or the secret, deploy, then replay."
 	}

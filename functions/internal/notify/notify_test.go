@@ -38,7 +38,7 @@ func failure(t *testing.T, name string) notify.Failure {
 
 // Golden: the exact text a person receives, for each kind of failure.
 func TestComposeGolden(t *testing.T) {
-	for _, name := range []string{"okta-add-not-provisioned", "okta-event-before-plan", "cloudtrail-db-invalid-name"} {
+	for _, name := range []string{"okta-add-not-provisioned", "okta-event-before-plan", "cloudtrail-db-invalid-name", "reconcile-refused"} {
 		t.Run(name, func(t *testing.T) {
 			msg, err := notify.Compose(failure(t, name))
 			if err != nil {

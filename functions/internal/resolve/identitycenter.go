@@ -19,13 +19,19 @@ type Identity interface {
 	GroupIDByName(ctx context.Context, name string) (string, error)
 }
 
-// identityCenter plans an Identity Center change: the desired state, per database, of every
-// user the change may have touched.
+// identityCenter plans an Identity Center change event.
 func (r *Resolver) identityCenter(ctx context.Context, event []byte) (Plan, error) {
 	ch, err := ctevent.Parse(event)
 	if err != nil {
 		return Plan{}, err
 	}
+	return r.databases(ctx, ch)
+}
+
+// databases plans the desired state, per database, of every user the change may have touched;
+// an all-groups change (the scheduled reconcile, or an event that names no group) re-reads
+// every mapped group, so every database converges in full.
+func (r *Resolver) databases(ctx context.Context, ch ctevent.Change) (Plan, error) {
 	if ch.Kind == ctevent.KindIgnore {
 		return Plan{Kind: KindIgnore, Reason: ch.Reason}, nil
 	}

@@ -132,6 +132,9 @@ func (r *Resolver) plan(ctx context.Context, in Input) (Plan, error) {
 			return Plan{Kind: KindIgnore, Reason: "Okta log stream event is not a group membership change"}, nil
 		}
 		return r.okta(ctx, ev)
+	case env.Source == ssoflow.EventSourceReconcile && env.DetailType == ssoflow.DetailTypeReconcileDatabases:
+		return r.databases(ctx, ctevent.Change{Kind: ctevent.KindAllGroups, EventID: env.ID, EventName: "ScheduledReconcile",
+			IdentityStoreID: r.Config.IdentityStoreID, Reason: "scheduled reconcile of every mapped group"})
 	case env.DetailType == ctevent.DetailType:
 		return r.identityCenter(ctx, in.Event)
 	}
