@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ssoflow/ssoflow/functions/internal/ctevent"
 	"github.com/ssoflow/ssoflow/functions/internal/dbplan"
+	"github.com/ssoflow/ssoflow/functions/internal/errs"
 	"github.com/ssoflow/ssoflow/functions/internal/identitystore"
 )
 
@@ -61,7 +63,24 @@ func (r *Resolver) databases(ctx context.Context, ch ctevent.Change) (Plan, erro
 		r.Config.route(&w)
 		out.Databases = append(out.Databases, w)
 	}
+	if size := planSize(out); size > MaxPlanBytes {
+		return Plan{}, &errs.ConfigError{Err: fmt.Errorf("the plan for %s is %d KiB, over the %d KiB a Step Functions state may carry: "+
+			"the mapped groups are too large for one change; split them into smaller groups (every user is kept as is until then)",
+			out.Summary, size/1024, MaxPlanBytes/1024)}
+	}
 	return out, nil
+}
+
+// MaxPlanBytes keeps the Resolve state's output (the plan, with the event it came with) under
+// Step Functions' 256 KiB payload limit with room for the event.
+const MaxPlanBytes = 200 * 1024
+
+func planSize(p Plan) int {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }
 
 // mappedGroups resolves every group name any database grants to its identity store id. A
