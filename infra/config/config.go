@@ -17,17 +17,20 @@ import (
 
 // Config is one environment's deployment configuration.
 type Config struct {
-	Env               string         `json:"-"`
-	Account           string         `json:"account,omitempty"`
-	Region            string         `json:"region"`
-	Prefix            string         `json:"prefix,omitempty"`
-	NotificationEmail *string        `json:"notificationEmail"`
-	LogRetentionDays  int            `json:"logRetentionDays,omitempty"`
-	LogLevel          string         `json:"logLevel,omitempty"`
-	ReconcileSchedule string         `json:"reconcileSchedule,omitempty"`
-	Okta              Okta           `json:"okta"`
-	IdentityCenter    IdentityCenter `json:"identityCenter"`
-	DBUserNameRule    string         `json:"dbUserNameRule,omitempty"`
+	Env               string  `json:"-"`
+	Account           string  `json:"account,omitempty"`
+	Region            string  `json:"region"`
+	Prefix            string  `json:"prefix,omitempty"`
+	NotificationEmail *string `json:"notificationEmail"`
+	LogRetentionDays  int     `json:"logRetentionDays,omitempty"`
+	LogLevel          string  `json:"logLevel,omitempty"`
+	ReconcileSchedule string  `json:"reconcileSchedule,omitempty"`
+	// ReconcileMaxRemoveShare is the largest share of a group's members one scheduled reconcile
+	// may remove (default 0.2); a group over it is refused and notified, never emptied.
+	ReconcileMaxRemoveShare float64        `json:"reconcileMaxRemoveShare,omitempty"`
+	Okta                    Okta           `json:"okta"`
+	IdentityCenter          IdentityCenter `json:"identityCenter"`
+	DBUserNameRule          string         `json:"dbUserNameRule,omitempty"`
 	// DatabaseCABundle is the path (from the repository root) of the PEM bundle the database
 	// provisioner verifies RDS certificates against: Amazon's global-bundle.pem, downloaded by
 	// you from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem.
@@ -157,6 +160,9 @@ func (c *Config) defaults() {
 	if c.ReconcileSchedule == "" {
 		c.ReconcileSchedule = "rate(1 hour)"
 	}
+	if c.ReconcileMaxRemoveShare == 0 {
+		c.ReconcileMaxRemoveShare = 0.2
+	}
 	if c.Okta.GroupPrefix == "" {
 		c.Okta.GroupPrefix = "AWS_"
 	}
@@ -208,6 +214,9 @@ func (c *Config) validate() error {
 	}
 	if !reSchedule.MatchString(c.ReconcileSchedule) {
 		bad("reconcileSchedule", "must be an EventBridge schedule expression such as rate(1 hour) or cron(0 * * * ? *), got %q", c.ReconcileSchedule)
+	}
+	if c.ReconcileMaxRemoveShare <= 0 || c.ReconcileMaxRemoveShare > 1 {
+		bad("reconcileMaxRemoveShare", "must be a share in (0, 1], such as 0.2 for 20 %%, got %v", c.ReconcileMaxRemoveShare)
 	}
 	if u, err := url.Parse(c.Okta.OrgURL); err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		bad("okta.orgUrl", "must be your Okta org's https URL such as https://example.okta.com, got %q", c.Okta.OrgURL)

@@ -60,6 +60,7 @@ func TestInvalidEntriesNameTheKey(t *testing.T) {
 		{"email", "notificationEmail: must be an email", func(m map[string]any) { m["notificationEmail"] = "nobody" }},
 		{"retention", "logRetentionDays: must be one of", func(m map[string]any) { m["logRetentionDays"] = 42 }},
 		{"schedule", "reconcileSchedule: must be an EventBridge schedule", func(m map[string]any) { m["reconcileSchedule"] = "hourly" }},
+		{"remove share", "reconcileMaxRemoveShare: must be a share in (0, 1]", func(m map[string]any) { m["reconcileMaxRemoveShare"] = 1.5 }},
 		{"okta url", "okta.orgUrl: must be your Okta org's https URL", func(m map[string]any) { m["okta"].(map[string]any)["orgUrl"] = "http://acme.okta.com" }},
 		{"mapping key", "okta.groupMappings: key \"Admins\" must be an Okta group id", func(m map[string]any) {
 			m["okta"].(map[string]any)["groupMappings"] = map[string]any{"Admins": "a4b8c1d2-e3f4-7081-92a3-b4c5d6e7f801"}

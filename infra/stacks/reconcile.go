@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -46,14 +47,15 @@ func NewReconcile(scope constructs.Construct, id string, p ReconcileProps) *Reco
 		RepoRoot: p.RepoRoot, Command: "reconcile",
 		Description: "ssoflow: compare Okta with Identity Center and converge the differences (plan, apply a shard, report)",
 		Environment: map[string]string{
-			envnames.OktaOrgURL:         cfg.Okta.OrgURL,
-			envnames.OktaTokenSecretARN: *p.Secrets.OktaToken.SecretArn(),
-			envnames.SCIMURL:            cfg.IdentityCenter.SCIMEndpoint,
-			envnames.SCIMTokenSecretARN: *p.Secrets.SCIMToken.SecretArn(),
-			envnames.IdentityStoreID:    cfg.IdentityCenter.IdentityStoreID,
-			envnames.GroupPrefix:        cfg.Okta.GroupPrefix,
-			envnames.GroupMappings:      string(mappings),
-			envnames.LogLevel:           cfg.LogLevel,
+			envnames.OktaOrgURL:              cfg.Okta.OrgURL,
+			envnames.OktaTokenSecretARN:      *p.Secrets.OktaToken.SecretArn(),
+			envnames.SCIMURL:                 cfg.IdentityCenter.SCIMEndpoint,
+			envnames.SCIMTokenSecretARN:      *p.Secrets.SCIMToken.SecretArn(),
+			envnames.IdentityStoreID:         cfg.IdentityCenter.IdentityStoreID,
+			envnames.GroupPrefix:             cfg.Okta.GroupPrefix,
+			envnames.GroupMappings:           string(mappings),
+			envnames.LogLevel:                cfg.LogLevel,
+			envnames.ReconcileMaxRemoveShare: strconv.FormatFloat(cfg.ReconcileMaxRemoveShare, 'f', -1, 64),
 		},
 		LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, TimeoutSecs: 900, MemoryMiB: 512,
 	})

@@ -99,3 +99,22 @@ func anyOrStrings(v any) []string {
 	}
 	return anyStrings(v)
 }
+
+// The removal guard's share comes from cdk.json (reconcileMaxRemoveShare, default 0.2).
+func TestReconcileFunctionGetsTheRemovalShare(t *testing.T) {
+	s := synth(t)
+	found := false
+	for _, props := range resources(s.raw["ssoflow-dev-pipeline"], "AWS::Lambda::Function") {
+		env, _ := props["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		if v, ok := vars["SSOFLOW_RECONCILE_MAX_REMOVE_SHARE"]; ok {
+			found = true
+			if v != "0.2" {
+				t.Errorf("SSOFLOW_RECONCILE_MAX_REMOVE_SHARE = %v, want the default 0.2", v)
+			}
+		}
+	}
+	if !found {
+		t.Error("no function has SSOFLOW_RECONCILE_MAX_REMOVE_SHARE: the reconcile's removal guard is not configurable")
+	}
+}
