@@ -7,9 +7,8 @@ package ebemu
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -64,18 +63,12 @@ type result struct {
 	ErrorMessage string `json:",omitempty"`
 }
 
+// proto is EventBridge's dialect of the AWS JSON protocol.
+var proto = awsjson.Protocol{Version: "1.1", TargetPrefix: "AWSEvents."}
+
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" {
-		writeErr(w, http.StatusBadRequest, "UnknownOperationException", "only PutEvents is emulated")
-		return
-	}
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		writeErr(w, http.StatusBadRequest, "MissingAuthenticationTokenException", "request is not signed")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, "ValidationException", err.Error())
+	_, body, ok := proto.Read(w, r, func(op string) bool { return op == "PutEvents" })
+	if !ok {
 		return
 	}
 	var req struct{ Entries []Entry }
@@ -120,12 +113,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.events = append(e.events, ev)
 		out.Entries = append(out.Entries, result{EventId: id})
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
+	proto.Write(w, out)
 }
 
 func writeErr(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
+	proto.WriteError(w, status, map[string]string{"__type": typ, "message": msg})
 }

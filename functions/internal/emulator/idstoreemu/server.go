@@ -11,7 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 	"net/http"
 	"regexp"
 	"strings"
@@ -156,6 +156,9 @@ func conflict(format string, args ...any) *apiError {
 	}
 }
 
+// proto is the identity store's dialect of the AWS JSON protocol.
+var proto = awsjson.Protocol{Version: "1.1", TargetPrefix: targetPrefix}
+
 type handler func(s *Server, body []byte) (any, *apiError)
 
 var operations = map[string]handler{
@@ -178,30 +181,11 @@ var operations = map[string]handler{
 
 // ServeHTTP answers one AWS JSON 1.1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		writeError(w, &apiError{Type: "UnknownOperationException", Message: "only POST / is served", status: http.StatusNotFound})
+	op, body, ok := proto.Read(w, r, func(op string) bool { _, ok := operations[op]; return ok })
+	if !ok {
 		return
 	}
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-1.1") {
-		writeError(w, &apiError{Type: "SerializationException", Message: "Content-Type must be application/x-amz-json-1.1"})
-		return
-	}
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		writeError(w, &apiError{Type: "MissingAuthenticationTokenException", Message: "request is not signed with SigV4", status: http.StatusForbidden})
-		return
-	}
-	target := r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, targetPrefix)
-	h, known := operations[op]
-	if !ok || !known {
-		writeError(w, &apiError{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown operation %q", target)})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, &apiError{Type: "SerializationException", Message: "cannot read body: " + err.Error()})
-		return
-	}
+	h := operations[op]
 
 	s.mu.Lock()
 	s.counts[op]++
@@ -221,12 +205,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr)
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newID())
-	if err := json.NewEncoder(w).Encode(out); err != nil {
-		// The status line is gone already; the client sees a truncated body.
-		return
-	}
+	proto.Write(w, out)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
@@ -234,10 +213,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newID())
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(e)
+	proto.WriteError(w, status, e)
 }
 
 // decode parses a request body into v and checks its IdentityStoreId. Callers hold s.mu.

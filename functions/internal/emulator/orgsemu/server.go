@@ -13,10 +13,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 )
@@ -110,6 +109,9 @@ type apiError struct {
 	Reason  string `json:"Reason,omitempty"`
 }
 
+// proto is this service's dialect of the AWS JSON protocol.
+var proto = awsjson.Protocol{Version: "1.1", TargetPrefix: targetPrefix}
+
 type handler func(s *Server, body []byte) (any, *apiError)
 
 var operations = map[string]handler{
@@ -118,30 +120,11 @@ var operations = map[string]handler{
 
 // ServeHTTP answers one AWS JSON 1.1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		writeError(w, &apiError{Type: "UnknownOperationException", Message: "only POST / is served"})
+	op, body, ok := proto.Read(w, r, func(op string) bool { _, ok := operations[op]; return ok })
+	if !ok {
 		return
 	}
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-1.1") {
-		writeError(w, &apiError{Type: "SerializationException", Message: "Content-Type must be application/x-amz-json-1.1"})
-		return
-	}
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		writeError(w, &apiError{Type: "MissingAuthenticationTokenException", Message: "request is not signed with SigV4"})
-		return
-	}
-	target := r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, targetPrefix)
-	h, known := operations[op]
-	if !ok || !known {
-		writeError(w, &apiError{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown operation %q", target)})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, &apiError{Type: "SerializationException", Message: "cannot read body: " + err.Error()})
-		return
-	}
+	h := operations[op]
 	s.mu.Lock()
 	s.counts[op]++
 	var out any
@@ -162,9 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr)
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newID())
-	_ = json.NewEncoder(w).Encode(out)
+	proto.Write(w, out)
 }
 
 var reAccountID = regexp.MustCompile(`^\d{12}$`)
@@ -201,10 +182,7 @@ func (s *Server) describeAccount(body []byte) (any, *apiError) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newID())
-	w.WriteHeader(http.StatusBadRequest)
-	_ = json.NewEncoder(w).Encode(e)
+	proto.WriteError(w, http.StatusBadRequest, e)
 }
 
 func newID() string {

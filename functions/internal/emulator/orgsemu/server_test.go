@@ -123,8 +123,8 @@ func TestProtocolIsEnforced(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if code := post("AWSOrganizationsV20161128.DescribeAccount", false); code != http.StatusBadRequest {
-		t.Errorf("unsigned: HTTP %d, want 400", code)
+	if code := post("AWSOrganizationsV20161128.DescribeAccount", false); code != http.StatusForbidden {
+		t.Errorf("unsigned: HTTP %d, want 403 (MissingAuthenticationToken)", code)
 	}
 	if code := post("SWBExternalService.DescribeAccount", true); code != http.StatusBadRequest {
 		t.Errorf("wrong service target: HTTP %d, want 400", code)

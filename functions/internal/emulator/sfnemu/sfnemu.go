@@ -15,7 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 	"net/http"
 	"regexp"
 	"strings"
@@ -26,6 +26,9 @@ import (
 )
 
 const targetPrefix = "AWSStepFunctions."
+
+// proto is Step Functions' dialect of the AWS JSON protocol.
+var proto = awsjson.Protocol{Version: "1.0", TargetPrefix: targetPrefix}
 
 // Machine is one state machine the emulator runs.
 type Machine struct {
@@ -179,30 +182,11 @@ var operations = map[string]handler{
 
 // ServeHTTP answers one AWS JSON 1.0 request.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		writeError(w, fail("UnknownOperationException", "only POST / is served"))
+	op, body, ok := proto.Read(w, r, func(op string) bool { _, ok := operations[op]; return ok })
+	if !ok {
 		return
 	}
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json-1.0") {
-		writeError(w, fail("SerializationException", "Content-Type must be application/x-amz-json-1.0"))
-		return
-	}
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		writeError(w, fail("MissingAuthenticationTokenException", "request is not signed with SigV4"))
-		return
-	}
-	target := r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, targetPrefix)
-	h, known := operations[op]
-	if !ok || !known {
-		writeError(w, fail("UnknownOperationException", "operation %q is not emulated", target))
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, fail("SerializationException", "cannot read body: %v", err))
-		return
-	}
+	h := operations[op]
 	e.mu.Lock()
 	e.counts[op]++
 	e.mu.Unlock()
@@ -211,14 +195,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr)
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	_ = json.NewEncoder(w).Encode(out)
+	proto.Write(w, out)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.WriteHeader(http.StatusBadRequest)
-	_ = json.NewEncoder(w).Encode(e)
+	proto.WriteError(w, http.StatusBadRequest, e)
 }
 
 func decode(body []byte, v any) *apiError {

@@ -4,8 +4,8 @@ package smemu
 
 import (
 	"encoding/json"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 	"net/http"
-	"strings"
 	"sync"
 )
 
@@ -33,23 +33,26 @@ func (e *Emulator) Reads() int {
 	return e.reads
 }
 
+// proto is Secrets Manager's dialect of the AWS JSON protocol.
+var proto = awsjson.Protocol{Version: "1.1", TargetPrefix: "secretsmanager."}
+
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": "InvalidRequestException", "message": "only signed GetSecretValue is emulated"})
+	_, body, ok := proto.Read(w, r, func(op string) bool { return op == "GetSecretValue" })
+	if !ok {
 		return
 	}
 	var req struct{ SecretId string }
-	_ = json.NewDecoder(r.Body).Decode(&req)
+	if err := json.Unmarshal(body, &req); err != nil {
+		proto.WriteError(w, http.StatusBadRequest, map[string]string{"__type": "InvalidRequestException", "message": err.Error()})
+		return
+	}
 	e.mu.Lock()
 	v, ok := e.secrets[req.SecretId]
 	e.reads++
 	e.mu.Unlock()
 	if !ok {
-		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": "ResourceNotFoundException", "message": "Secrets Manager can't find the specified secret."})
+		proto.WriteError(w, http.StatusBadRequest, map[string]string{"__type": "ResourceNotFoundException", "message": "Secrets Manager can't find the specified secret."})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"ARN": req.SecretId, "Name": req.SecretId, "SecretString": v, "VersionId": "v1"})
+	proto.Write(w, map[string]any{"ARN": req.SecretId, "Name": req.SecretId, "SecretString": v, "VersionId": "v1"})
 }
