@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssoflow/ssoflow/functions/internal/parallel"
 	"hash/fnv"
 	"log/slog"
 	"slices"
@@ -339,37 +340,18 @@ func removalLimit(cfg Config, n int) int {
 // forEach runs fn(i) for i in [0,n) with at most conc in parallel; the first error cancels the
 // rest and is returned. done is called (serially) with the count finished so far.
 func forEach(ctx context.Context, conc, n int, fn func(context.Context, int) error, done func(int)) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	next := make(chan int)
 	var mu sync.Mutex
 	finished := 0
-	var wg sync.WaitGroup
-	for range min(conc, n) {
-		wg.Go(func() {
-			for i := range next {
-				if err := fn(ctx, i); err != nil {
-					cancel(err)
-					continue
-				}
-				mu.Lock()
-				finished++
-				if done != nil {
-					done(finished)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	return parallel.ForEach(ctx, n, conc, func(ctx context.Context, i int) error {
+		if err := fn(ctx, i); err != nil {
+			return err
 		}
-	}
-	close(next)
-	wg.Wait()
-	return context.Cause(ctx)
+		if done != nil {
+			mu.Lock()
+			finished++
+			done(finished)
+			mu.Unlock()
+		}
+		return nil
+	})
 }
