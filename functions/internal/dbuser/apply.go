@@ -75,27 +75,12 @@ type Desired struct {
 // The returned error joins the per-user failures (the report has them too); the users after a
 // failing one are still applied.
 func Apply(ctx context.Context, eng Engine, desired []Desired) (Report, error) {
-	names := make([]string, len(desired))
-	nameErrs := make([]error, len(desired))
-	ask := make([]string, 0, len(desired))
-	for i, d := range desired {
-		if d.DBUser != "" {
-			names[i] = d.DBUser
-		} else {
-			names[i], nameErrs[i] = eng.UserName(d.UserName, d.Email)
-		}
-		if nameErrs[i] == nil {
-			ask = append(ask, names[i])
-		}
-	}
+	names, nameErrs, ask := userNames(eng, desired)
 	snap, err := eng.Snapshot(ctx, ask)
 	if err != nil {
 		return Report{}, fmt.Errorf("read database state: %w", err)
 	}
-	byName := make(map[string]string, len(snap.Ledger))
-	for id, e := range snap.Ledger {
-		byName[e.DBUser] = id
-	}
+	byName := ledgerNames(snap)
 	var rep Report
 	var failures []error
 	for i, d := range desired {
@@ -103,7 +88,7 @@ func Apply(ctx context.Context, eng Engine, desired []Desired) (Report, error) {
 			failures = append(failures, fmt.Errorf("apply stopped before user %s: %w", d.IdentityStoreUserID, err))
 			break
 		}
-		ur, err := applyOne(ctx, eng, snap, byName, d, names[i], nameErrs[i])
+		ur, err := decide(snap, byName, d, names[i], nameErrs[i]).run(ctx, eng)
 		if err != nil {
 			ur.Actions = append(ur.Actions, ActionFailed)
 			ur.Reason = err.Error()
@@ -112,92 +97,6 @@ func Apply(ctx context.Context, eng Engine, desired []Desired) (Report, error) {
 		rep.add(ur)
 	}
 	return rep, errors.Join(failures...)
-}
-
-func applyOne(ctx context.Context, eng Engine, snap Snapshot, byName map[string]string, d Desired, name string, nameErr error) (UserReport, error) {
-	ur := UserReport{IdentityStoreUserID: d.IdentityStoreUserID}
-	entry, managed := snap.Ledger[d.IdentityStoreUserID]
-	groups, roles := sortedSet(d.Groups), sortedSet(d.Roles)
-
-	if len(groups) == 0 {
-		if managed {
-			ur.DBUser = entry.DBUser
-			held, exists := snap.Users[entry.DBUser]
-			if err := eng.DropUser(ctx, entry.DBUser); err != nil {
-				return ur, engineOutcome(&ur, err)
-			}
-			if ur.Skipped() {
-				return ur, nil
-			}
-			if ur.Revoked = intersect(entry.Roles, held); len(ur.Revoked) > 0 {
-				ur.Actions = append(ur.Actions, ActionRevoked)
-			}
-			if exists {
-				ur.Actions = append(ur.Actions, ActionDropped)
-			} else {
-				ur.Actions = append(ur.Actions, ActionUnchanged)
-				ur.Reason = "already gone; removed from the ledger"
-			}
-			return ur, nil
-		}
-		if nameErr == nil {
-			ur.DBUser = name
-			if _, exists := snap.Users[name]; exists {
-				return ur.skip(ErrNotManaged.Error()), nil
-			}
-		}
-		return ur.unchanged(), nil
-	}
-
-	if nameErr != nil {
-		ur.Actions, ur.Reason = []Action{ActionRefused}, nameErr.Error()
-		return ur, nil
-	}
-	ur.DBUser = name
-	if owner, ok := byName[name]; ok && owner != d.IdentityStoreUserID {
-		ur.Actions, ur.Reason = []Action{ActionRefused}, fmt.Sprintf("%v (%s)", ErrNameConflict, owner)
-		return ur, nil
-	}
-	if managed && entry.DBUser != name {
-		// The derived name changed (a new UserName or email): the old user goes first.
-		if err := eng.DropUser(ctx, entry.DBUser); err != nil {
-			return ur, fmt.Errorf("drop previous user %q: %w", entry.DBUser, err)
-		}
-		ur.Actions = append(ur.Actions, ActionDropped)
-		ur.Reason = fmt.Sprintf("previous user %q dropped", entry.DBUser)
-		managed, entry = false, LedgerEntry{}
-	}
-	held, exists := snap.Users[name]
-	if exists && !managed {
-		return ur.skip(ErrNotManaged.Error()), nil
-	}
-	// Revoke before recording the new roles: if this stops half way, the ledger still lists
-	// the roles to revoke and the next run finishes the job.
-	if toRevoke := intersect(minus(entry.Roles, roles), held); len(toRevoke) > 0 {
-		revoked, err := eng.RevokeRoles(ctx, name, toRevoke)
-		if err != nil {
-			return ur, engineOutcome(&ur, err)
-		}
-		if ur.Revoked = revoked; len(revoked) > 0 {
-			ur.Actions = append(ur.Actions, ActionRevoked)
-		}
-	}
-	if !exists || len(minus(roles, held)) > 0 || !sameSet(entry.Groups, groups) || !sameSet(entry.Roles, roles) {
-		res, err := eng.EnsureUser(ctx, ManagedUser{IdentityStoreUserID: d.IdentityStoreUserID, Name: name, Groups: groups, Roles: roles})
-		if err != nil {
-			return ur, engineOutcome(&ur, err)
-		}
-		if res.Created {
-			ur.Actions = append(ur.Actions, ActionCreated)
-		}
-		if ur.Granted = res.Granted; len(res.Granted) > 0 {
-			ur.Actions = append(ur.Actions, ActionGranted)
-		}
-	}
-	if len(ur.Actions) == 0 {
-		return ur.unchanged(), nil
-	}
-	return ur, nil
 }
 
 // engineOutcome turns the engine's refusals (which a concurrent change can cause between the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/ssoflow/ssoflow/functions/internal/dbconn"
 	"github.com/ssoflow/ssoflow/functions/internal/dbuser"
@@ -85,23 +86,15 @@ func (h *Handler) apply(ctx context.Context, w resolve.DatabaseWork) (Result, er
 	if err != nil {
 		return res, &errs.ConfigError{Err: err}
 	}
-	desired := make([]dbuser.Desired, 0, len(w.Users))
-	named := map[string]bool{}
-	for _, u := range w.Users {
-		named[u.IdentityStoreUserID] = true
-		groups, roles := cfg.Access(u.Groups)
-		if u.Deleted {
-			groups, roles = nil, nil
-		}
-		desired = append(desired, dbuser.Desired{IdentityStoreUserID: u.IdentityStoreUserID, UserName: u.UserName, Email: u.Email, Groups: groups, Roles: roles})
-	}
+	var ledger map[string]dbuser.LedgerEntry
 	if len(w.ScopeGroups) > 0 {
-		lost, err := h.lostScope(ctx, eng, cfg, named, w.ScopeGroups)
+		snap, err := eng.Snapshot(ctx, nil)
 		if err != nil {
-			return res, fmt.Errorf("database %q: %w", w.Database, err)
+			return res, fmt.Errorf("database %q: read ledger: %w", w.Database, err)
 		}
-		desired = append(desired, lost...)
+		ledger = snap.Ledger
 	}
+	desired := Desired(cfg, w, ledger)
 	res.Report, err = dbuser.Apply(ctx, eng, desired)
 	if err != nil {
 		return res, fmt.Errorf("database %q: %w", w.Database, err)
@@ -112,42 +105,47 @@ func (h *Handler) apply(ctx context.Context, w resolve.DatabaseWork) (Result, er
 	return res, nil
 }
 
-// lostScope lists the ledger's users who hold a scope group and are not in the plan: the
-// group was read in full without them, so they lost it.
-func (h *Handler) lostScope(ctx context.Context, eng dbuser.Engine, cfg dbuser.DatabaseConfig, named map[string]bool, scope []string) ([]dbuser.Desired, error) {
-	snap, err := eng.Snapshot(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read ledger: %w", err)
+// Desired is what one database must converge to for a plan: each planned user with the groups
+// this database grants and their roles (none for a deleted user), and — for each group in
+// ScopeGroups, which was re-read in full — every user the ledger has for that group who is not
+// in the plan, with that group taken away (they keep the ledger's name: the plan does not carry
+// their UserName or Email). ledger is needed only when the plan has ScopeGroups.
+func Desired(cfg dbuser.DatabaseConfig, w resolve.DatabaseWork, ledger map[string]dbuser.LedgerEntry) []dbuser.Desired {
+	desired := make([]dbuser.Desired, 0, len(w.Users))
+	named := map[string]bool{}
+	for _, u := range w.Users {
+		named[u.IdentityStoreUserID] = true
+		groups, roles := cfg.Access(u.Groups)
+		if u.Deleted {
+			groups, roles = nil, nil
+		}
+		desired = append(desired, dbuser.Desired{IdentityStoreUserID: u.IdentityStoreUserID, UserName: u.UserName, Email: u.Email, Groups: groups, Roles: roles})
 	}
-	var out []dbuser.Desired
-	for id, e := range snap.Ledger {
+	if len(w.ScopeGroups) == 0 {
+		return desired
+	}
+	var lost []dbuser.Desired
+	for id, e := range ledger {
 		if named[id] {
 			continue
 		}
 		var keep []string
-		lost := false
+		out := false
 		for _, g := range e.Groups {
-			if slices.Contains(scope, g) {
-				lost = true
+			if slices.Contains(w.ScopeGroups, g) {
+				out = true
 			} else {
 				keep = append(keep, g)
 			}
 		}
-		if !lost {
+		if !out {
 			continue
 		}
 		groups, roles := cfg.Access(keep)
-		// The ledger's own name is kept: the plan does not carry this user's UserName or Email,
-		// and a user with groups left keeps the name it has.
-		out = append(out, dbuser.Desired{IdentityStoreUserID: id, DBUser: e.DBUser, Groups: groups, Roles: roles})
+		lost = append(lost, dbuser.Desired{IdentityStoreUserID: id, DBUser: e.DBUser, Groups: groups, Roles: roles})
 	}
-	slices.SortFunc(out, func(a, b dbuser.Desired) int {
-		if a.IdentityStoreUserID < b.IdentityStoreUserID {
-			return -1
-		}
-		return 1
-	})
-	return out, nil
+	slices.SortFunc(lost, func(a, b dbuser.Desired) int { return strings.Compare(a.IdentityStoreUserID, b.IdentityStoreUserID) })
+	return append(desired, lost...)
 }
 
 // ErrNoDatabases is returned when the function has no databases configured.

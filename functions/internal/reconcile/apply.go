@@ -88,10 +88,21 @@ func (r *Reconciler) Apply(ctx context.Context, plan *Plan) (Report, error) {
 		}
 	}
 	if r.Databases != nil && len(plan.Databases) > 0 {
-		rep.Databases = r.Databases.apply(ctx, plan.Databases)
+		dbs := plan.Databases
+		if rep.Added+rep.Removed > 0 && plan.dir != nil {
+			// The groups changed: the databases converge to Identity Center as it is now.
+			r.progress("re-planning %d databases after the group changes", len(dbs))
+			if dbs, err = r.Databases.plan(ctx, cfg, plan.dir); err != nil {
+				return rep, fmt.Errorf("reconcile apply: %w", err)
+			}
+		}
+		rep.Databases = r.Databases.apply(ctx, dbs)
 		for _, d := range rep.Databases {
 			if d.Error != "" {
 				rep.Failed = append(rep.Failed, fmt.Sprintf("database %s: %s", d.Database, d.Error))
+			}
+			if d.Refused != "" {
+				rep.Refused = append(rep.Refused, fmt.Sprintf("database %s: %s", d.Database, d.Refused))
 			}
 		}
 	}

@@ -19,11 +19,20 @@ type DatabaseSync interface {
 	Handle(ctx context.Context, w resolve.DatabaseWork) (dbusers.Result, error)
 }
 
+// DatabasePreview reads one database and returns what converging it to w would do, changing
+// nothing (*HandlerPreview), and how many users its ledger manages now.
+type DatabasePreview interface {
+	Preview(ctx context.Context, w resolve.DatabaseWork) (rep dbuser.Report, managed int, err error)
+}
+
 // Databases is the Identity Center → databases half of a run.
 type Databases struct {
 	Reads dbplan.Reads // *identitystore.Reader
 	Sync  DatabaseSync // nil: plan only
-	List  []resolve.Database
+	// Preview, when set, reads every database while planning: the plan then says per user
+	// what applying would do, and the removal guard holds back a database's drops.
+	Preview DatabasePreview
+	List    []resolve.Database
 }
 
 // DatabasePlan is one database's desired state: every mapped group read in full.
@@ -33,20 +42,44 @@ type DatabasePlan struct {
 	Grants        int      `json:"grants"` // user × role pairs they must hold
 	ScopeGroups   []string `json:"scopeGroups"`
 	MissingGroups []string `json:"missingGroups,omitempty"`
+	// With a Preview: the users the ledger manages now, and what applying would do per user.
+	Managed int            `json:"managed,omitempty"`
+	Changes *dbuser.Report `json:"changes,omitempty"`
+	// Refused says why the drops are held back (beyond the guard, without Force): the other
+	// changes are applied, users who lost every group keep their access.
+	Refused string `json:"refused,omitempty"`
+	// Error is a failure reading the database; it is then not applied.
+	Error string `json:"error,omitempty"`
 
 	work resolve.DatabaseWork
 }
 
+// Drops is the number of users the plan drops (not counting renames).
+func (d DatabasePlan) Drops() int {
+	if d.Changes == nil {
+		return 0
+	}
+	n := 0
+	for _, u := range d.Changes.Users {
+		if u.Has(dbuser.ActionDropped) && !u.Has(dbuser.ActionCreated) {
+			n++
+		}
+	}
+	return n
+}
+
 // DatabaseResult is what applying one database did.
 type DatabaseResult struct {
-	Database string         `json:"database"`
-	Counts   map[string]int `json:"counts,omitempty"` // created, granted, revoked, dropped, …
-	Error    string         `json:"error,omitempty"`
+	Database string              `json:"database"`
+	Counts   map[string]int      `json:"counts,omitempty"` // created, granted, revoked, dropped, …
+	Users    []dbuser.UserReport `json:"users,omitempty"`
+	Refused  string              `json:"refused,omitempty"` // drops held back by the guard
+	Error    string              `json:"error,omitempty"`
 }
 
 // plan reads every mapped group once (dbplan with an all-groups change) and splits the result
 // per database.
-func (d *Databases) plan(ctx context.Context, dir *directory) ([]DatabasePlan, error) {
+func (d *Databases) plan(ctx context.Context, cfg Config, dir *directory) ([]DatabasePlan, error) {
 	names := map[string]bool{}
 	for _, db := range d.List {
 		for g := range db.Grants {
@@ -101,9 +134,27 @@ func (d *Databases) plan(ctx context.Context, dir *directory) ([]DatabasePlan, e
 			dp.Users++
 			dp.Grants += len(u.Roles)
 		}
+		if d.Preview != nil {
+			d.preview(ctx, cfg, &dp)
+		}
 		out = append(out, dp)
 	}
 	return out, nil
+}
+
+// preview reads the database for dp's per-user changes and applies the removal guard: an
+// identity store answering empty groups must not empty a database either.
+func (d *Databases) preview(ctx context.Context, cfg Config, dp *DatabasePlan) {
+	rep, managed, err := d.Preview.Preview(ctx, dp.work)
+	if err != nil {
+		dp.Error = err.Error()
+		return
+	}
+	dp.Managed, dp.Changes = managed, &rep
+	if drops, limit := dp.Drops(), removalLimit(cfg, managed); drops > limit && !cfg.Force {
+		dp.Refused = fmt.Sprintf("would drop %d of %d managed users (more than %.0f%%, limit %d): check Identity Center, then run with --force",
+			drops, managed, cfg.MaxRemoveShare*100, limit)
+	}
 }
 
 // apply converges each database in turn; a failure is reported and the others proceed.
@@ -113,12 +164,22 @@ func (d *Databases) apply(ctx context.Context, plans []DatabasePlan) []DatabaseR
 		if d.Sync == nil {
 			continue
 		}
-		res := DatabaseResult{Database: p.Database}
-		r, err := d.Sync.Handle(ctx, p.work)
+		res := DatabaseResult{Database: p.Database, Refused: p.Refused}
+		if p.Error != "" {
+			res.Error = "not applied, the plan could not read it: " + p.Error
+			out = append(out, res)
+			continue
+		}
+		w := p.work
+		if p.Refused != "" {
+			// Only users the plan names are converged: those who lost every group keep theirs.
+			w.ScopeGroups = nil
+		}
+		r, err := d.Sync.Handle(ctx, w)
 		if err != nil {
 			res.Error = err.Error()
 		}
-		res.Counts = counts(r.Report)
+		res.Counts, res.Users = counts(r.Report), r.Report.Users
 		out = append(out, res)
 	}
 	return out

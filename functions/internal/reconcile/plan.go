@@ -131,6 +131,8 @@ type Plan struct {
 	Groups    []GroupPlan    `json:"groups"`
 	Databases []DatabasePlan `json:"databases,omitempty"`
 	Force     bool           `json:"force,omitempty"`
+
+	dir *directory // the directory read, for re-planning the databases after the groups
 }
 
 // Refused lists the groups whose removals the guard held back.
@@ -261,9 +263,9 @@ func (r *Reconciler) Plan(ctx context.Context) (*Plan, error) {
 	slices.SortFunc(plans, func(a, b GroupPlan) int {
 		return strings.Compare(a.OktaGroupName+"\x00"+a.OktaGroupID, b.OktaGroupName+"\x00"+b.OktaGroupID)
 	})
-	p := &Plan{Groups: plans, Force: cfg.Force}
+	p := &Plan{Groups: plans, Force: cfg.Force, dir: dir}
 	if r.Databases != nil && cfg.Shards <= 1 {
-		if p.Databases, err = r.Databases.plan(ctx, dir); err != nil {
+		if p.Databases, err = r.Databases.plan(ctx, cfg, dir); err != nil {
 			return nil, err
 		}
 	}
