@@ -70,10 +70,6 @@ func NewApp(app awscdk.App, p AppProps) *App {
 		sp.Description = jsii.String("ssoflow access: Identity Center permission sets and group assignments, as code")
 		a.Access = NewAccessStack(app, cfg.Prefix+"-access", AccessStackProps{StackProps: sp, Config: cfg})
 	}
-	// The pipeline references the notification topic: CloudFormation's strong export protects
-	// the topic from deletion while the pipeline uses it, which is what we want.
-	awscdk.Annotations_Of(a.Pipeline.Stack).AcknowledgeWarning(jsii.String("@aws-cdk/core:crossStackReferencesDefaultStrong"),
-		jsii.String("strong references keep the topic while the pipeline publishes to it"))
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return a
 }
