@@ -300,3 +300,27 @@ func anyStrings(v any) []string {
 	}
 	return out
 }
+
+// With databaseCaBundle set, the provisioner is told where the bundle lands next to its binary
+// (the bundling hook copies it there; `make synth` runs that hook, this test skips bundling).
+func TestDatabaseCABundleReachesTheProvisioner(t *testing.T) {
+	cfg := devConfig(t)
+	cfg.Prefix = "ssoflow-ca"
+	cfg.DatabaseCABundle = "infra/config/testdata/test-ca-bundle.pem"
+	s := synthWith(t, cfg)
+	found := false
+	for id, props := range resources(s.raw["ssoflow-ca-pipeline"], "AWS::Lambda::Function") {
+		if !strings.Contains(id, "DbUsers") {
+			continue
+		}
+		env, _ := props["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		if vars["SSOFLOW_DB_CA_FILE"] != "/var/task/rds-ca-bundle.pem" {
+			t.Errorf("%s: SSOFLOW_DB_CA_FILE = %v, want /var/task/rds-ca-bundle.pem", id, vars["SSOFLOW_DB_CA_FILE"])
+		}
+		found = true
+	}
+	if !found {
+		t.Fatal("no dbusers function in the pipeline stack")
+	}
+}
