@@ -55,6 +55,16 @@ func (p Protocol) Read(w http.ResponseWriter, r *http.Request, known func(op str
 	return op, body, true
 }
 
+// ReadOp is Read for an emulator whose operations are a map from name to handler: it returns
+// the handler of the operation called along with its name and body.
+func ReadOp[H any](p Protocol, w http.ResponseWriter, r *http.Request, ops map[string]H) (op string, h H, body []byte, ok bool) {
+	op, body, ok = p.Read(w, r, func(op string) bool { _, known := ops[op]; return known })
+	if ok {
+		h = ops[op]
+	}
+	return op, h, body, ok
+}
+
 // Write answers a successful call with v.
 func (p Protocol) Write(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", p.contentType())

@@ -181,11 +181,10 @@ var operations = map[string]handler{
 
 // ServeHTTP answers one AWS JSON 1.1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op, body, ok := proto.Read(w, r, func(op string) bool { _, ok := operations[op]; return ok })
+	op, h, body, ok := awsjson.ReadOp(proto, w, r, operations)
 	if !ok {
 		return
 	}
-	h := operations[op]
 
 	s.mu.Lock()
 	s.counts[op]++

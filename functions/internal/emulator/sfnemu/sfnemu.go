@@ -182,11 +182,10 @@ var operations = map[string]handler{
 
 // ServeHTTP answers one AWS JSON 1.0 request.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op, body, ok := proto.Read(w, r, func(op string) bool { _, ok := operations[op]; return ok })
+	op, h, body, ok := awsjson.ReadOp(proto, w, r, operations)
 	if !ok {
 		return
 	}
-	h := operations[op]
 	e.mu.Lock()
 	e.counts[op]++
 	e.mu.Unlock()
