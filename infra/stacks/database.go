@@ -17,9 +17,7 @@ import (
 
 // DatabaseAccessProps describe the databases the provisioner reaches.
 type DatabaseAccessProps struct {
-	Region    string
 	Databases []config.Database
-	UserRule  string
 }
 
 // DatabaseAccess is the network and IAM side of provisioning database users: the provisioner's
@@ -120,7 +118,7 @@ func NewProvisioner(scope constructs.Construct, p ProvisionerProps) *GoLambda {
 	}
 	var access *DatabaseAccess
 	if len(p.Databases) > 0 {
-		access = NewDatabaseAccess(scope, "DatabaseAccess", DatabaseAccessProps{Region: p.Region, Databases: p.Databases, UserRule: cfg.DBUserNameRule})
+		access = NewDatabaseAccess(scope, "DatabaseAccess", DatabaseAccessProps{Databases: p.Databases})
 		props.Vpc, props.Subnets, props.SecurityGroup = access.Vpc, access.Subnets, access.SecurityGroup
 	}
 	l := NewGoLambda(scope, "DbUsers", props)

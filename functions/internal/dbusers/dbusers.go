@@ -5,7 +5,6 @@ package dbusers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -147,6 +146,3 @@ func Desired(cfg dbuser.DatabaseConfig, w resolve.DatabaseWork, ledger map[strin
 	slices.SortFunc(lost, func(a, b dbuser.Desired) int { return strings.Compare(a.IdentityStoreUserID, b.IdentityStoreUserID) })
 	return append(desired, lost...)
 }
-
-// ErrNoDatabases is returned when the function has no databases configured.
-var ErrNoDatabases = errors.New("no databases configured")
