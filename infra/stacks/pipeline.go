@@ -39,6 +39,8 @@ type PipelineStack struct {
 	StateMachine awsstepfunctions.StateMachine
 	Functions    map[string]*GoLambda
 	HookURL      awslambda.FunctionUrl
+	// PlanBucket holds database plans too large for a state; nil without databases.
+	PlanBucket *PlanBucket
 }
 
 // NewPipelineStack builds the stack.
@@ -99,6 +101,12 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 		"(arn:aws:identitystore:::user/<id>); the identity store itself is named exactly, and the actions are read-only. "+
 		"Which users and groups change is not known at deploy time.",
 		"Resource::arn:aws:identitystore:::user/*", "Resource::arn:aws:identitystore:::group/*", "Resource::arn:aws:identitystore:::membership/*")
+	if len(cfg.Databases) > 0 {
+		// Without databases there is no database plan to store.
+		s.PlanBucket = NewPlanBucket(stack, "PlanBucket", PlanBucketProps{})
+		resolve.Function.AddEnvironment(jsii.String(envnames.PlanBucket), s.PlanBucket.Bucket.BucketName(), nil)
+		s.PlanBucket.GrantPlans(resolve.Function)
+	}
 
 	push := fn("ScimPush", "scimpush", "ssoflow: converge an Identity Center group membership through SCIM", map[string]string{
 		envnames.SCIMURL:            cfg.IdentityCenter.SCIMEndpoint,
