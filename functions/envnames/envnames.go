@@ -31,6 +31,9 @@ const (
 	// machine invokes that function with that role (Step Functions task credentials).
 	// Databases not named here are provisioned by the pipeline's own dbusers function.
 	DatabaseTargets = "SSOFLOW_DATABASE_TARGETS"
+	// PlanBucket is the S3 bucket where Resolve stores a database plan too large for a Step
+	// Functions state, in chunks the ProvisionDatabases Map loads one at a time (by reference).
+	PlanBucket = "SSOFLOW_PLAN_BUCKET"
 	// DBCAFile is the path of the RDS CA bundle the provisioner verifies database certificates
 	// against; empty means the system roots.
 	DBCAFile = "SSOFLOW_DB_CA_FILE"
