@@ -239,7 +239,44 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 		return nil, err
 	}
 	exe.Invocations = srv.Invocations()
+	exe.enforceDataLimit(srv.DataLimitViolation())
 	return exe, nil
+}
+
+// DataLimit is Step Functions' quota on a state's input and output and on a task's input and
+// result: 256 KiB of UTF-8 text.
+const DataLimit = 256 * 1024
+
+// DataLimitExceeded is the error Step Functions ends an execution with when a state's data
+// exceeds DataLimit. It is terminal: no Catch, not even States.ALL, handles it, so the execution
+// fails without reaching a Notify state.
+const DataLimitExceeded = "States.DataLimitExceeded"
+
+// enforceDataLimit fails the execution as Step Functions would when any state's input or output,
+// a task's payload or result, or the execution's output exceeded DataLimit. aws-local-stepfunctions
+// has no such quota, so the local run went on; its verdict is replaced.
+func (e *Execution) enforceDataLimit(taskViolation string) {
+	over := func(what string, b []byte) bool {
+		if len(b) <= DataLimit {
+			return false
+		}
+		e.Status, e.Error = "FAILED", DataLimitExceeded
+		e.Cause = fmt.Sprintf("%s is %d bytes, over the %d-byte state data quota", what, len(b), DataLimit)
+		return true
+	}
+	for _, ev := range e.Events {
+		if ev.State == nil {
+			continue
+		}
+		if over("the input of state "+ev.State.Name, ev.State.Input) || over("the output of state "+ev.State.Name, ev.State.Output) {
+			return
+		}
+	}
+	if taskViolation != "" {
+		e.Status, e.Error, e.Cause = "FAILED", DataLimitExceeded, taskViolation
+		return
+	}
+	over("the execution's output", e.Output)
 }
 
 func runNode(ctx context.Context, job []byte, arn string) (*Execution, error) {

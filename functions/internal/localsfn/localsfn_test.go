@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -145,5 +146,41 @@ func TestErrorTypeMatchesLambdaRuntime(t *testing.T) {
 		if got := localsfn.ErrorType(err); got != want {
 			t.Errorf("ErrorType(%T) = %q, want %q", err, got, want)
 		}
+	}
+}
+
+// Step Functions' 256 KiB state data quota holds locally too: a task result over it fails the
+// execution with States.DataLimitExceeded, which no Catch handles, and a result under it passes.
+func TestStateDataQuota(t *testing.T) {
+	m, err := localsfn.Load(provisionASL(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(size int) *localsfn.Execution {
+		t.Helper()
+		pad := make([]byte, size)
+		for i := range pad {
+			pad[i] = 'x'
+		}
+		handlers := map[string]lambda.Handler{
+			"ResolveFunctionArn": lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (map[string]any, error) {
+				return map[string]any{"kind": "ignore", "reason": string(pad)}, nil
+			}),
+			"ScimPushFunctionArn": lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) { return nil, nil }),
+			"DbUsersFunctionArn":  lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) { return nil, nil }),
+			"NotifyFunctionArn":   lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) { return nil, nil }),
+		}
+		exe, err := m.Run(context.Background(), map[string]any{"id": "e-1"}, localsfn.Options{Handlers: handlers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return exe
+	}
+	if exe := run(200 * 1024); exe.Status != "SUCCEEDED" {
+		t.Fatalf("200 KiB result: %s %s %s, want SUCCEEDED", exe.Status, exe.Error, exe.Cause)
+	}
+	exe := run(localsfn.DataLimit)
+	if exe.Status != "FAILED" || exe.Error != localsfn.DataLimitExceeded || !strings.Contains(exe.Cause, "Resolve") {
+		t.Fatalf("256 KiB result: %s %s %q, want FAILED %s naming Resolve", exe.Status, exe.Error, exe.Cause, localsfn.DataLimitExceeded)
 	}
 }

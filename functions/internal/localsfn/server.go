@@ -3,6 +3,7 @@ package localsfn
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -25,6 +26,29 @@ type taskServer struct {
 	functions   map[string]lambda.Handler // function ARN → handler, for lambda:invoke states
 	mu          sync.Mutex
 	invocations []Invocation
+	violation   string // the first task payload or result over DataLimit
+}
+
+// checkLimit records, and returns as States.DataLimitExceeded, a task payload or result over
+// DataLimit.
+func (t *taskServer) checkLimit(what string, b []byte) error {
+	if len(b) <= DataLimit {
+		return nil
+	}
+	msg := fmt.Sprintf("%s is %d bytes, over the %d-byte state data quota", what, len(b), DataLimit)
+	t.mu.Lock()
+	if t.violation == "" {
+		t.violation = msg
+	}
+	t.mu.Unlock()
+	return &taskError{DataLimitExceeded, msg}
+}
+
+// DataLimitViolation is the first task payload or result that exceeded DataLimit, or "".
+func (t *taskServer) DataLimitViolation() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.violation
 }
 
 func serve(handlers, functions map[string]lambda.Handler, executionARN string) (*taskServer, error) {
@@ -51,7 +75,14 @@ func serve(handlers, functions map[string]lambda.Handler, executionARN string) (
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		if err := ts.checkLimit("the parameters of state "+r.PathValue("state"), body); err != nil {
+			reply(w, nil, err)
+			return
+		}
 		out, err := ts.invoke(r.Context(), r.PathValue("state"), body, requestID())
+		if err == nil {
+			err = ts.checkLimit("the result of state "+r.PathValue("state"), out)
+		}
 		reply(w, out, err)
 	})
 	mux.HandleFunc("POST /invoke/{name}", func(w http.ResponseWriter, r *http.Request) {
@@ -65,11 +96,18 @@ func serve(handlers, functions map[string]lambda.Handler, executionARN string) (
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		if err := ts.checkLimit("the input of task "+r.PathValue("name"), payload); err != nil {
+			reply(w, nil, err)
+			return
+		}
 		ctx := lambdacontext.NewContext(r.Context(), &lambdacontext.LambdaContext{
 			AwsRequestID:       requestID(),
 			InvokedFunctionArn: LocalARN(r.PathValue("name")),
 		})
 		out, err := h.Invoke(ctx, payload)
+		if err == nil {
+			err = ts.checkLimit("the result of task "+r.PathValue("name"), out)
+		}
 		reply(w, out, err)
 	})
 	ts.srv = &http.Server{Handler: mux}
