@@ -1,5 +1,7 @@
 // Command resolve is the provision state machine's first step: it reads the current truth for
-// what an event names (Okta, or the identity store) and plans the work.
+// what an event names (Okta, or the identity store) and plans the work. A database plan too
+// large for a state is stored in the plan bucket in chunks; the same function's LoadWork entry
+// reads one chunk back for the provisioner.
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ssoflow/ssoflow/functions/envnames"
@@ -18,6 +21,7 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/logging"
 	"github.com/ssoflow/ssoflow/functions/internal/okta"
 	"github.com/ssoflow/ssoflow/functions/internal/oktahook"
+	"github.com/ssoflow/ssoflow/functions/internal/planstore"
 	"github.com/ssoflow/ssoflow/functions/internal/resolve"
 )
 
@@ -57,5 +61,8 @@ func main() {
 	}
 	ids := identitystore.NewFromConfig(awsCfg, idstore.WithoutThrottleRetries)
 	r := resolve.New(okta.New(oktaURL, token, nil), idstore.NewReader(ids, storeID, idstore.Options{}), cfg, log)
-	lambda.Start(r.Handle)
+	if bucket := env.Optional(envnames.PlanBucket, ""); bucket != "" {
+		r.Plans = planstore.New(s3.NewFromConfig(awsCfg), bucket)
+	}
+	lambda.Start(r.Invoke)
 }

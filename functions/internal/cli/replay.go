@@ -25,12 +25,13 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func runReplay(ctx context.Context, env *Env, args []string) error {
-	fs := flags(env, "replay", "--state-machine ARN [--since 24h|RFC3339] [--execution NAME|ARN]... [--dry-run]")
+	fs := flags(env, "replay", "--state-machine ARN [--since 24h|RFC3339] [--execution NAME|ARN]... [--anew] [--dry-run]")
 	smArn := fs.String("state-machine", "", "state machine ARN, e.g. the provision state machine's (default $"+envnames.StateMachineARN+")")
 	since := fs.String("since", "24h", "replay executions that closed since this long ago (e.g. 24h, 72h) or this time (RFC 3339)")
 	var execs multi
 	fs.Var(&execs, "execution", "replay only this execution, by name or ARN, whenever it closed (repeatable)")
 	dry := fs.Bool("dry-run", false, "list what would be replayed, and how, without doing it")
+	anew := fs.Bool("anew", false, "start each execution anew with its input (from the first step, planning again) instead of redriving it")
 	aborted := fs.Bool("include-aborted", false, "also replay TIMED_OUT and ABORTED executions, not only FAILED ones")
 	endpoint := fs.String("endpoint", "", "Step Functions endpoint URL, e.g. the local emulator's, which is then used with static local credentials (default $"+envnames.SFNEndpoint+")")
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +60,7 @@ func runReplay(ctx context.Context, env *Env, args []string) error {
 		api = sfn.NewFromConfig(cfg)
 	}
 	s, err := replay.Run(ctx, api, replay.Options{
-		StateMachineArn: arn, Since: from, Executions: execs, IncludeAborted: *aborted, DryRun: *dry,
+		StateMachineArn: arn, Since: from, Executions: execs, IncludeAborted: *aborted, Anew: *anew, DryRun: *dry,
 		Progress: func(format string, a ...any) { fmt.Fprintf(env.Stderr, format+"\n", a...) },
 	})
 	if err != nil {

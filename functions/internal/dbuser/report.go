@@ -59,6 +59,26 @@ func (u UserReport) unchanged() UserReport {
 type Report struct {
 	Users  []UserReport   `json:"users"`
 	Counts map[Action]int `json:"counts"`
+	// Omitted is how many users Brief left out.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// Brief returns the report with only the users something happened to (anything but
+// unchanged), at most max of them; Counts still count everyone and Omitted says how many
+// users with changes were left out.
+func (r Report) Brief(max int) Report {
+	out := Report{Counts: r.Counts, Users: []UserReport{}, Omitted: r.Omitted}
+	for _, u := range r.Users {
+		if len(u.Actions) == 1 && u.Actions[0] == ActionUnchanged {
+			continue
+		}
+		if len(out.Users) == max {
+			out.Omitted++
+			continue
+		}
+		out.Users = append(out.Users, u)
+	}
+	return out
 }
 
 func (r *Report) add(u UserReport) {

@@ -57,22 +57,38 @@ type Result struct {
 	Report   dbuser.Report `json:"report"`
 }
 
-// Handle converges one database to the plan's users. Users the plan does not name are left
+// MaxReportedUsers bounds the users a Result names: the Map gathers every iteration's Result
+// into one state, and a Step Functions state carries at most 256 KiB (exceeding it is a
+// terminal error no Catch sees). The log line has the counts; Converge has every user.
+const MaxReportedUsers = 20
+
+// Handle is the Lambda handler: Converge, with the report trimmed to the users that changed
+// or were refused, at most MaxReportedUsers of them (Report.Omitted says how many more).
+func (h *Handler) Handle(ctx context.Context, w resolve.DatabaseWork) (Result, error) {
+	res, err := h.Converge(ctx, w)
+	res.Report = res.Report.Brief(MaxReportedUsers)
+	return res, err
+}
+
+// Converge converges one database to the plan's users. Users the plan does not name are left
 // alone, except that for each group in ScopeGroups (re-read in full) a user the ledger has for
 // that group, and who is not in the plan, loses it. A name that cannot be a safe identifier is
 // refused and comes back as InvalidInputError after every other user was applied.
-func (h *Handler) Handle(ctx context.Context, w resolve.DatabaseWork) (Result, error) {
+func (h *Handler) Converge(ctx context.Context, w resolve.DatabaseWork) (Result, error) {
 	res, err := h.apply(ctx, w)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "database provisioning failed", "database", w.Database, "event", w.EventID, "error", err)
 		return res, errs.Classify(err)
 	}
-	h.Log.InfoContext(ctx, "database provisioned", "database", w.Database, "event", w.EventID, "counts", res.Report.Counts)
+	h.Log.InfoContext(ctx, "database provisioned", "database", w.Database, "event", w.EventID, "from", w.From, "to", w.To, "counts", res.Report.Counts)
 	return res, nil
 }
 
 func (h *Handler) apply(ctx context.Context, w resolve.DatabaseWork) (Result, error) {
 	res := Result{Database: w.Database}
+	if len(w.Chunks) > 0 {
+		return res, errs.Invalid("database %q: the work names %d stored chunks instead of users (the state machine's LoadWork step reads each)", w.Database, len(w.Chunks))
+	}
 	cfg, ok := h.Databases[w.Database]
 	if !ok {
 		return res, &errs.ConfigError{Err: fmt.Errorf("database %q is not configured in this function (SSOFLOW_DATABASES)", w.Database)}
@@ -108,7 +124,9 @@ func (h *Handler) apply(ctx context.Context, w resolve.DatabaseWork) (Result, er
 // this database grants and their roles (none for a deleted user), and — for each group in
 // ScopeGroups, which was re-read in full — every user the ledger has for that group who is not
 // in the plan, with that group taken away (they keep the ledger's name: the plan does not carry
-// their UserName or Email). ledger is needed only when the plan has ScopeGroups.
+// their UserName or Email). For a chunk of a plan passed by reference only the ledger users the
+// chunk covers are considered: the other chunks decide for the others. ledger is needed only
+// when the plan has ScopeGroups.
 func Desired(cfg dbuser.DatabaseConfig, w resolve.DatabaseWork, ledger map[string]dbuser.LedgerEntry) []dbuser.Desired {
 	desired := make([]dbuser.Desired, 0, len(w.Users))
 	named := map[string]bool{}
@@ -125,7 +143,7 @@ func Desired(cfg dbuser.DatabaseConfig, w resolve.DatabaseWork, ledger map[strin
 	}
 	var lost []dbuser.Desired
 	for id, e := range ledger {
-		if named[id] {
+		if named[id] || !w.Covers(id) {
 			continue
 		}
 		var keep []string

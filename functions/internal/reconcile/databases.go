@@ -16,7 +16,7 @@ import (
 // DatabaseSync converges one database to a group-scoped plan (*dbusers.Handler): users in the
 // ledger whose scope groups ended lose them.
 type DatabaseSync interface {
-	Handle(ctx context.Context, w resolve.DatabaseWork) (dbusers.Result, error)
+	Converge(ctx context.Context, w resolve.DatabaseWork) (dbusers.Result, error)
 }
 
 // DatabasePreview reads one database and returns what converging it to w would do, changing
@@ -175,7 +175,7 @@ func (d *Databases) apply(ctx context.Context, plans []DatabasePlan) []DatabaseR
 			// Only users the plan names are converged: those who lost every group keep theirs.
 			w.ScopeGroups = nil
 		}
-		r, err := d.Sync.Handle(ctx, w)
+		r, err := d.Sync.Converge(ctx, w)
 		if err != nil {
 			res.Error = err.Error()
 		}

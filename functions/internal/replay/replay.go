@@ -54,7 +54,10 @@ type Options struct {
 	Executions []string
 	// IncludeAborted adds TIMED_OUT and ABORTED executions to the FAILED ones.
 	IncludeAborted bool
-	DryRun         bool
+	// Anew starts every execution anew with its input instead of redriving it: the whole
+	// state machine runs again from the first step (e.g. to plan a change again).
+	Anew   bool
+	DryRun bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Progress receives human-readable progress lines (the CLI prints them on stderr).
@@ -219,6 +222,8 @@ func replayOne(ctx context.Context, api API, o Options, x types.ExecutionListIte
 	it.Action = Redrive
 	if age := o.Now().Sub(it.Stopped); !it.Stopped.IsZero() && age > RedriveWindow {
 		it.Action, it.Why = Restart, fmt.Sprintf("closed %d days ago, beyond the 14-day redrive window", int(age.Hours()/24))
+	} else if o.Anew {
+		it.Action, it.Why = Restart, "asked to start anew"
 	}
 	if o.DryRun {
 		if it.Action == Redrive {

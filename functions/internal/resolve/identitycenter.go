@@ -63,16 +63,22 @@ func (r *Resolver) databases(ctx context.Context, ch ctevent.Change) (Plan, erro
 		r.Config.route(&w)
 		out.Databases = append(out.Databases, w)
 	}
+	if planSize(out) > r.Config.inlineBytes() {
+		var err error
+		if out, err = r.byReference(ctx, out); err != nil {
+			return Plan{}, err
+		}
+	}
 	if size := planSize(out); size > MaxPlanBytes {
-		return Plan{}, &errs.ConfigError{Err: fmt.Errorf("the plan for %s is %d KiB, over the %d KiB a Step Functions state may carry: "+
-			"the mapped groups are too large for one change; split them into smaller groups (every user is kept as is until then)",
-			out.Summary, size/1024, MaxPlanBytes/1024)}
+		return Plan{}, &errs.ConfigError{Err: fmt.Errorf("the plan for %s names %d stored chunks (%d KiB), over the %d KiB a Step Functions state may carry: "+
+			"raise the chunk size or split the databases' groups (every user is kept as is until then)",
+			out.Summary, len(out.Databases), size/1024, MaxPlanBytes/1024)}
 	}
 	return out, nil
 }
 
 // MaxPlanBytes keeps the Resolve state's output (the plan, with the event it came with) under
-// Step Functions' 256 KiB payload limit with room for the event.
+// Step Functions' 256 KiB payload quota with room for the event.
 const MaxPlanBytes = 200 * 1024
 
 func planSize(p Plan) int {

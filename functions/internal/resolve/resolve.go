@@ -17,6 +17,7 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/dbplan"
 	"github.com/ssoflow/ssoflow/functions/internal/errs"
 	"github.com/ssoflow/ssoflow/functions/internal/oktahook"
+	"github.com/ssoflow/ssoflow/functions/internal/planstore"
 	"github.com/ssoflow/ssoflow/functions/internal/ttlcache"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	// Targets are the databases provisioned in another account or region (ParseTargets);
 	// the others have none.
 	Targets map[string]Target
+	// InlineBytes is the largest plan kept in the state itself, ChunkBytes the largest stored
+	// chunk of a larger one (defaults DefaultInlineBytes, DefaultChunkBytes).
+	InlineBytes int
+	ChunkBytes  int
 }
 
 // Database is the part of a database's configuration the plan needs: its grants.
@@ -44,9 +49,11 @@ type Database struct {
 	Grants map[string][]string `json:"grants"` // Identity Center group name → roles
 }
 
-// Input is the Resolve state's input: the EventBridge event that started the execution.
+// Input is the Resolve state's input, the EventBridge event that started the execution, or the
+// LoadWork state's, the reference to a stored chunk of a plan.
 type Input struct {
-	Event json.RawMessage `json:"event"`
+	Event json.RawMessage `json:"event,omitempty"`
+	Load  *planstore.Ref  `json:"load,omitempty"`
 }
 
 // Plan is the Resolve state's output.
@@ -63,8 +70,16 @@ type Plan struct {
 type DatabaseWork struct {
 	Database    string               `json:"database"`
 	EventID     string               `json:"eventId,omitempty"`
-	Users       []dbplan.DesiredUser `json:"users"`
+	Users       []dbplan.DesiredUser `json:"users,omitempty"`
 	ScopeGroups []string             `json:"scopeGroups,omitempty"`
+	// From and To bound a chunk of a plan passed by reference: the work is authoritative for
+	// the identity store user ids in [From, To) (an empty bound is open); see Covers.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Chunks is set instead of Users on a ProvisionDatabases item whose work was passed by
+	// reference: the stored chunks, which the ProvisionChunks Map loads and provisions one at
+	// a time (never two applies on one database at once).
+	Chunks []Chunk `json:"chunks,omitempty"`
 	// FunctionArn and RoleArn are set for a database in another account or region: the
 	// provisioner there and the role the state machine invokes it with (the Map's
 	// WhereIsTheDatabase Choice routes on RoleArn). Both are empty for the pipeline's own
@@ -73,12 +88,23 @@ type DatabaseWork struct {
 	RoleArn     string `json:"roleArn,omitempty"`
 }
 
+// Chunk names one stored chunk of a database's work: the users with identity store ids in
+// [From, To), Count of them, in the plan bucket under Stored.
+type Chunk struct {
+	From   string        `json:"from,omitempty"`
+	To     string        `json:"to,omitempty"`
+	Count  int           `json:"count"`
+	Stored planstore.Ref `json:"stored"`
+}
+
 // Resolver plans the work for one event.
 type Resolver struct {
 	Okta     Okta
 	Identity Identity
 	Config   Config
 	Log      *slog.Logger
+	// Plans stores plans too large for a state; nil refuses them with a ConfigError.
+	Plans PlanStore
 
 	oktaGroups *ttlcache.Cache[string] // Okta group id → name
 	idcGroups  *ttlcache.Cache[string] // Identity Center group name → id
@@ -97,7 +123,16 @@ type envelope struct {
 	Detail     json.RawMessage `json:"detail"`
 }
 
-// Handle is the Lambda handler: it returns the plan or a classified error.
+// Invoke is the Lambda handler of both states the function serves: Resolve ({"event": …}) gets
+// the plan, LoadWork ({"load": ref}) a stored chunk of one.
+func (r *Resolver) Invoke(ctx context.Context, in Input) (any, error) {
+	if in.Load != nil {
+		return r.Load(ctx, in)
+	}
+	return r.Handle(ctx, in)
+}
+
+// Handle plans the work for an event: it returns the plan or a classified error.
 func (r *Resolver) Handle(ctx context.Context, in Input) (Plan, error) {
 	p, err := r.plan(ctx, in)
 	if err != nil {

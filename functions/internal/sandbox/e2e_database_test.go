@@ -25,9 +25,15 @@ type dbWorld struct {
 	n      int
 }
 
-func newDBWorld(t *testing.T) *dbWorld {
+// newDBWorld starts a sandbox with the database; opts adjust its options (e.g. to pass every
+// plan by reference).
+func newDBWorld(t *testing.T, opts ...func(*sandbox.Options)) *dbWorld {
 	t.Helper()
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Grants: map[string][]string{"AWS_DBA": {"dba"}, "AWS_Developers": {"app_read"}}})
+	o := sandbox.Options{Grants: map[string][]string{"AWS_DBA": {"dba"}, "AWS_Developers": {"app_read"}}}
+	for _, f := range opts {
+		f(&o)
+	}
+	sb, err := sandbox.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

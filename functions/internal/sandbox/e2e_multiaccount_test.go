@@ -132,8 +132,10 @@ func (w *dbWorld) runRemote(event json.RawMessage) *localsfn.Execution {
 	if exe.Status != "SUCCEEDED" {
 		w.t.Fatalf("execution %d: %s %s: %s", w.n, exe.Status, exe.Error, exe.Cause)
 	}
-	if v := exe.Visited(); !slices.Contains(v, "ProvisionRemoteDatabase") || slices.Contains(v, "ProvisionDatabase") {
-		w.t.Errorf("visited %v, want ProvisionRemoteDatabase and not the pipeline's own ProvisionDatabase", v)
+	v := exe.Visited()
+	remote := slices.Contains(v, "ProvisionRemoteDatabase") || slices.Contains(v, "ProvisionRemoteChunk")
+	if !remote || slices.Contains(v, "ProvisionDatabase") || slices.Contains(v, "ProvisionChunk") {
+		w.t.Errorf("visited %v, want ProvisionRemoteDatabase (or, by reference, ProvisionRemoteChunk) and not the pipeline's own provisioner", v)
 	}
 	return exe
 }

@@ -1,5 +1,5 @@
 // Package sandbox runs ssoflow's whole pipeline on one machine: emulators for Okta, Identity
-// Center (SCIM and the identity store), EventBridge, Secrets Manager and SNS, the real handler
+// Center (SCIM and the identity store), EventBridge, Secrets Manager, SNS and S3, the real handler
 // cores reached through the real SDK and HTTP clients, and the real state machine definitions
 // executed by the local runner. `ssoflow demo` and the end-to-end tests both stand on it.
 package sandbox
@@ -24,6 +24,7 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/ebemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/idstoreemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/oktaemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/s3emu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/scimemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/smemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/snsemu"
@@ -32,6 +33,7 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/notify"
 	"github.com/ssoflow/ssoflow/functions/internal/okta"
 	"github.com/ssoflow/ssoflow/functions/internal/oktahook"
+	"github.com/ssoflow/ssoflow/functions/internal/planstore"
 	"github.com/ssoflow/ssoflow/functions/internal/resolve"
 	"github.com/ssoflow/ssoflow/functions/internal/scim"
 	"github.com/ssoflow/ssoflow/functions/internal/scimpush"
@@ -43,6 +45,7 @@ const (
 	IdentityStoreID = "d-93670a1b2c"
 	BusName         = "ssoflow-local"
 	HookSecretID    = "ssoflow-local/okta-hook-authorization"
+	PlanBucket      = "ssoflow-local-plans"
 	TopicArn        = "arn:aws:sns:us-east-1:111122223333:ssoflow-local-notifications"
 	// OktaToken and SCIMToken are the emulators' tokens (local values, not secrets).
 	OktaToken  = "okta-local-api-token"
@@ -61,6 +64,10 @@ type Options struct {
 	// SharedDirectory makes the SCIM and identity store emulators one directory, as in AWS
 	// (idstoreemu.NewShared): seed it through either, never both.
 	SharedDirectory bool
+	// PlanInlineBytes and PlanChunkBytes override resolve's limits for passing a database plan
+	// by reference (resolve.Config.InlineBytes, ChunkBytes), so a test can exercise the
+	// stored-chunk path with a few users.
+	PlanInlineBytes, PlanChunkBytes int
 }
 
 // Sandbox is a running local pipeline. Close it.
@@ -71,6 +78,8 @@ type Sandbox struct {
 	Bus      *ebemu.Emulator
 	Secrets  *smemu.Emulator
 	SNS      *snsemu.Emulator
+	// S3 holds the plan bucket (PlanBucket), where Resolve stores plans too large for a state.
+	S3 *s3emu.Server
 
 	OktaURL, SCIMURL string
 
@@ -114,7 +123,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	}
 	s := &Sandbox{
 		Okta: oktaemu.New(OktaToken), SCIM: scimemu.New(SCIMToken), Identity: idstoreemu.New(IdentityStoreID),
-		Bus: ebemu.New(Account, awsconf.LocalRegion), Secrets: smemu.New(), SNS: snsemu.New(),
+		Bus: ebemu.New(Account, awsconf.LocalRegion), Secrets: smemu.New(), SNS: snsemu.New(), S3: s3emu.New(PlanBucket),
 		Extra: map[string]lambda.Handler{}, Functions: map[string]lambda.Handler{}, Log: log,
 	}
 	if o.SharedDirectory {
@@ -129,6 +138,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	busURL := s.serve(s.Bus)
 	smURL := s.serve(s.Secrets)
 	snsURL := s.serve(s.SNS)
+	s3URL := s.serve(s.S3)
 	s.Secrets.Put(HookSecretID, hookSecret)
 
 	s.OktaClient = okta.New(oktaURL, OktaToken, nil)
@@ -142,7 +152,9 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	ids := idstoreemu.NewClient(idsURL, idstore.WithoutThrottleRetries)
 	s.Resolver = resolve.New(s.OktaClient, idstore.NewReader(ids, IdentityStoreID, idstore.Options{}), resolve.Config{
 		GroupPrefix: o.GroupPrefix, GroupMappings: o.GroupMappings, IdentityStoreID: IdentityStoreID,
+		InlineBytes: o.PlanInlineBytes, ChunkBytes: o.PlanChunkBytes,
 	}, log)
+	s.Resolver.Plans = planstore.New(s3emu.NewClient(s3URL), PlanBucket)
 	s.Pusher = scimpush.New(s.SCIMClient, log)
 	s.Notifier = &notify.Notifier{TopicArn: TopicArn, SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(snsURL) }), Log: log}
 	m, err := localsfn.LoadNamed("provision", nil)
@@ -192,7 +204,7 @@ func (s *Sandbox) Deliver(ctx context.Context, body []byte) (events.LambdaFuncti
 // Handlers are the provision state machine's task handlers, built as lambda.Start builds them.
 func (s *Sandbox) Handlers() map[string]lambda.Handler {
 	h := map[string]lambda.Handler{
-		"ResolveFunctionArn":  lambda.NewHandler(s.Resolver.Handle),
+		"ResolveFunctionArn":  lambda.NewHandler(s.Resolver.Invoke),
 		"ScimPushFunctionArn": lambda.NewHandler(scimpush.NewHandler(s.Pusher).Handle),
 		"NotifyFunctionArn":   lambda.NewHandler(s.Notifier.Handle),
 	}
