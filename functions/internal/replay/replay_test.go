@@ -2,13 +2,17 @@ package replay_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
@@ -174,5 +178,46 @@ func TestNewNameFitsAndDerivesFromTheOld(t *testing.T) {
 		if got != c.want || len(got) > replay.MaxNameLength {
 			t.Errorf("NewName(%q, %d) = %q (%d chars), want %q", c.old, c.attempt, got, len(got), c.want)
 		}
+	}
+}
+
+// An execution that TIMED_OUT is replayed only when asked (--include-aborted): a stuck step is
+// worth a look before it runs again. Redriven, it succeeds once the step is no longer stuck.
+func TestReplayRedrivesTimedOutExecutionsOnlyWhenAsked(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var stuck atomic.Bool
+	stuck.Store(true)
+	handlers := w.sb.Handlers()
+	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: handlers}, Timeout: 2 * time.Second,
+		ForExecution: func(name string, o *localsfn.Options) {
+			if stuck.Load() {
+				o.Handlers["ScimPushFunctionArn"] = lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) {
+					select {
+					case <-ctx.Done():
+					case <-time.After(30 * time.Second):
+					}
+					return nil, errors.New("stuck until the execution timed out")
+				})
+			}
+		}})
+	if x := w.add(t, "jane@example.com", "AWS_Admins", "slow"); x.Status != "TIMED_OUT" || x.Error != "States.Timeout" {
+		t.Fatalf("slow: %s %s %s, want TIMED_OUT", x.Status, x.Error, x.Cause)
+	}
+	since := time.Now().Add(-time.Hour)
+	s, err := replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: since})
+	if err != nil || len(s.Items) != 0 {
+		t.Fatalf("without --include-aborted: %+v %v, want nothing", s, err)
+	}
+	stuck.Store(false)
+	s, err = replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: since, IncludeAborted: true})
+	if err != nil || s.String() != "1 redriven, 0 restarted, 0 failed" || s.Items[0].Status != "TIMED_OUT" {
+		t.Fatalf("with --include-aborted: %+v %v", s, err)
+	}
+	if x := w.wait(t, s.Items[0].ARN); x.Status != "SUCCEEDED" || x.RedriveCount != 1 {
+		t.Fatalf("after redrive: %s (redrives %d) %s", x.Status, x.RedriveCount, x.Cause)
+	}
+	if !slices.Contains(w.sb.SCIM.Members(w.scimG["AWS_Admins"]), w.scimU["jane@example.com"]) {
+		t.Error("Identity Center lacks the replayed membership")
 	}
 }

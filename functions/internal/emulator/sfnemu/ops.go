@@ -70,6 +70,17 @@ func (e *Emulator) run(m Machine, x *execution) {
 	opts.ExecutionName = x.Name
 	input := json.RawMessage(x.Input)
 	done := x.done
+	if m.Timeout > 0 {
+		timer := time.AfterFunc(m.Timeout, func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if x.Status == "RUNNING" && x.done == done {
+				x.Status, x.Stop, x.Error, x.Cause = "TIMED_OUT", time.Now().UTC(), "States.Timeout", fmt.Sprintf("the execution ran longer than %s", m.Timeout)
+				cancel()
+			}
+		})
+		go func() { <-done; timer.Stop() }()
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -127,7 +138,7 @@ func (e *Emulator) describeExecution(body []byte) (any, *apiError) {
 	if x.Error != "" || x.Cause != "" {
 		out["error"], out["cause"] = x.Error, x.Cause
 	}
-	if x.Status == "FAILED" || x.Status == "ABORTED" {
+	if x.Status == "FAILED" || x.Status == "ABORTED" || x.Status == "TIMED_OUT" {
 		out["redriveStatus"] = "REDRIVABLE"
 	} else {
 		out["redriveStatus"] = "NOT_REDRIVABLE"
@@ -217,7 +228,7 @@ func (e *Emulator) redriveExecution(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if x.Status != "FAILED" && x.Status != "ABORTED" {
+	if x.Status != "FAILED" && x.Status != "ABORTED" && x.Status != "TIMED_OUT" {
 		return nil, fail("ExecutionNotRedrivable", "Execution is %s, only FAILED, ABORTED or TIMED_OUT executions can be redriven: '%s'", x.Status, x.ARN)
 	}
 	if e.closed {

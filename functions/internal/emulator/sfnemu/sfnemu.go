@@ -6,7 +6,8 @@
 // Emulated: StartExecution (a name is unique per state machine; the same name and input while
 // the execution runs answers the same execution, anything else ExecutionAlreadyExists, as on
 // AWS), DescribeExecution, ListExecutions (statusFilter, pages), StopExecution (cancels the run;
-// status ABORTED) and RedriveExecution. Locally, a redrive re-runs the execution from the
+// status ABORTED), an execution timeout (Machine.Timeout: status TIMED_OUT) and
+// RedriveExecution. Locally, a redrive re-runs the execution from the
 // beginning with its original input, where AWS resumes at the failed state: ssoflow's state
 // machines converge at every step, so running the succeeded steps again is safe.
 package sfnemu
@@ -42,6 +43,9 @@ type Machine struct {
 	// ForExecution, when set, adjusts a copy of Options for one execution by name (for example
 	// a shorter wait, or a handler that pauses at a step until the test lets it go on).
 	ForExecution func(name string, opts *localsfn.Options)
+	// Timeout, when set, ends an execution that runs longer as TIMED_OUT (error States.Timeout),
+	// as a definition's top-level TimeoutSeconds does on AWS.
+	Timeout time.Duration
 }
 
 // ARN is the state machine ARN localsfn reports in $$.StateMachine.Id for a machine named name.
@@ -53,7 +57,7 @@ func ARN(name string) string {
 type Execution struct {
 	ARN, Name, StateMachineARN string
 	Input                      string
-	Status                     string // RUNNING, SUCCEEDED, FAILED, ABORTED
+	Status                     string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED
 	Output, Error, Cause       string
 	Start, Stop                time.Time
 	RedriveCount               int
