@@ -140,62 +140,54 @@ func (in listIn) filter(allowed string) (string, bool, *apiError) {
 	}
 }
 
-func (s *Server) listUsers(body []byte) (any, *apiError) {
+// listPage answers one page of a ListUsers or ListGroups request: items whose attr (the one
+// filter path op supports) equals the filter's value, or all of them, converted by out.
+func listPage[T, O any](s *Server, body []byte, op, attr string, items map[string]T, value func(T) string, out func(T) O) ([]O, string, *apiError) {
 	var in listIn
 	if e := s.decode(body, &in); e != nil {
-		return nil, e
+		return nil, "", e
 	}
-	want, filtered, e := in.filter("UserName")
+	want, filtered, e := in.filter(attr)
 	if e != nil {
-		return nil, e
+		return nil, "", e
 	}
 	var keys []string
-	for id, u := range s.users {
-		if !filtered || u.UserName == want {
+	for id, it := range items {
+		if !filtered || value(it) == want {
 			keys = append(keys, id)
 		}
 	}
-	ids, next, e := page(keys, "ListUsers", want, in.MaxResults, in.NextToken)
+	ids, next, e := page(keys, op, want, in.MaxResults, in.NextToken)
+	if e != nil {
+		return nil, "", e
+	}
+	list := make([]O, 0, len(ids))
+	for _, id := range ids {
+		list = append(list, out(items[id]))
+	}
+	return list, next, nil
+}
+
+func (s *Server) listUsers(body []byte) (any, *apiError) {
+	users, next, e := listPage(s, body, "ListUsers", "UserName", s.users, func(u *user) string { return u.UserName }, s.userOut)
 	if e != nil {
 		return nil, e
 	}
-	out := struct {
+	return struct {
 		Users     []userOut
 		NextToken string `json:",omitempty"`
-	}{Users: []userOut{}, NextToken: next}
-	for _, id := range ids {
-		out.Users = append(out.Users, s.userOut(s.users[id]))
-	}
-	return out, nil
+	}{users, next}, nil
 }
 
 func (s *Server) listGroups(body []byte) (any, *apiError) {
-	var in listIn
-	if e := s.decode(body, &in); e != nil {
-		return nil, e
-	}
-	want, filtered, e := in.filter("DisplayName")
+	groups, next, e := listPage(s, body, "ListGroups", "DisplayName", s.groups, func(g *group) string { return g.DisplayName }, s.groupOut)
 	if e != nil {
 		return nil, e
 	}
-	var keys []string
-	for id, g := range s.groups {
-		if !filtered || g.DisplayName == want {
-			keys = append(keys, id)
-		}
-	}
-	ids, next, e := page(keys, "ListGroups", want, in.MaxResults, in.NextToken)
-	if e != nil {
-		return nil, e
-	}
-	out := struct {
+	return struct {
 		Groups    []groupOut
 		NextToken string `json:",omitempty"`
-	}{Groups: []groupOut{}, NextToken: next}
-	for _, id := range ids {
-		out.Groups = append(out.Groups, s.groupOut(s.groups[id]))
-	}
-	return out, nil
+	}{groups, next}, nil
 }
 
 func (s *Server) createUser(body []byte) (any, *apiError) {
