@@ -256,27 +256,35 @@ const DataLimitExceeded = "States.DataLimitExceeded"
 // a task's payload or result, or the execution's output exceeded DataLimit. aws-local-stepfunctions
 // has no such quota, so the local run went on; its verdict is replaced.
 func (e *Execution) enforceDataLimit(taskViolation string) {
-	over := func(what string, b []byte) bool {
-		if len(b) <= DataLimit {
-			return false
-		}
-		e.Status, e.Error = "FAILED", DataLimitExceeded
-		e.Cause = fmt.Sprintf("%s is %d bytes, over the %d-byte state data quota", what, len(b), DataLimit)
-		return true
-	}
+	fail := func(cause string) { e.Status, e.Error, e.Cause = "FAILED", DataLimitExceeded, cause }
 	for _, ev := range e.Events {
 		if ev.State == nil {
 			continue
 		}
-		if over("the input of state "+ev.State.Name, ev.State.Input) || over("the output of state "+ev.State.Name, ev.State.Output) {
+		if cause := overDataLimit("the input of state "+ev.State.Name, ev.State.Input); cause != "" {
+			fail(cause)
+			return
+		}
+		if cause := overDataLimit("the output of state "+ev.State.Name, ev.State.Output); cause != "" {
+			fail(cause)
 			return
 		}
 	}
 	if taskViolation != "" {
-		e.Status, e.Error, e.Cause = "FAILED", DataLimitExceeded, taskViolation
+		fail(taskViolation)
 		return
 	}
-	over("the execution's output", e.Output)
+	if cause := overDataLimit("the execution's output", e.Output); cause != "" {
+		fail(cause)
+	}
+}
+
+// overDataLimit says why b, named what, exceeds DataLimit, or "" when it does not.
+func overDataLimit(what string, b []byte) string {
+	if len(b) <= DataLimit {
+		return ""
+	}
+	return fmt.Sprintf("%s is %d bytes, over the %d-byte state data quota", what, len(b), DataLimit)
 }
 
 func runNode(ctx context.Context, job []byte, arn string) (*Execution, error) {

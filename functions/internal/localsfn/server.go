@@ -3,7 +3,6 @@ package localsfn
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -32,10 +31,10 @@ type taskServer struct {
 // checkLimit records, and returns as States.DataLimitExceeded, a task payload or result over
 // DataLimit.
 func (t *taskServer) checkLimit(what string, b []byte) error {
-	if len(b) <= DataLimit {
+	msg := overDataLimit(what, b)
+	if msg == "" {
 		return nil
 	}
-	msg := fmt.Sprintf("%s is %d bytes, over the %d-byte state data quota", what, len(b), DataLimit)
 	t.mu.Lock()
 	if t.violation == "" {
 		t.violation = msg
