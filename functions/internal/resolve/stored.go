@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ssoflow/ssoflow/functions/envnames"
 	"github.com/ssoflow/ssoflow/functions/internal/dbplan"
 	"github.com/ssoflow/ssoflow/functions/internal/errs"
 	"github.com/ssoflow/ssoflow/functions/internal/planstore"
@@ -62,7 +63,7 @@ func (r *Resolver) byReference(ctx context.Context, p Plan) (Plan, error) {
 	if r.Plans == nil {
 		return Plan{}, &errs.ConfigError{Err: fmt.Errorf("the plan for %s is %d KiB, over the %d KiB kept in a Step Functions state, "+
 			"and no plan bucket is configured (%s) to pass it by reference; every user is kept as is until then",
-			p.Summary, planSize(p)/1024, r.Config.inlineBytes()/1024, "SSOFLOW_PLAN_BUCKET")}
+			p.Summary, planSize(p)/1024, r.Config.inlineBytes()/1024, envnames.PlanBucket)}
 	}
 	out := p
 	out.Databases = nil
@@ -142,7 +143,7 @@ func (r *Resolver) load(ctx context.Context, in Input) (DatabaseWork, error) {
 		return DatabaseWork{}, errs.Invalid("load: no chunk reference in the input (want {\"load\": {\"key\", \"sha256\", \"bytes\"}})")
 	}
 	if r.Plans == nil {
-		return DatabaseWork{}, &errs.ConfigError{Err: errors.New("load: a plan chunk is referenced but no plan bucket is configured (SSOFLOW_PLAN_BUCKET)")}
+		return DatabaseWork{}, &errs.ConfigError{Err: errors.New("load: a plan chunk is referenced but no plan bucket is configured (" + envnames.PlanBucket + ")")}
 	}
 	body, err := r.Plans.Get(ctx, *in.Load)
 	if errors.Is(err, planstore.ErrNotFound) {
