@@ -8,16 +8,23 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// Load returns the default configuration (environment, shared config, IMDS/Lambda role).
+// Load returns the default configuration (environment, shared config, IMDS/Lambda role),
+// its HTTP client wrapped by WithoutBodyWriteTo.
 func Load(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, optFns...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// Wrapped after loading: the loader adds AWS_CA_BUNDLE only to its own buildable client.
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = WithoutBodyWriteTo(cfg.HTTPClient)
 	return cfg, nil
 }
 
@@ -29,11 +36,13 @@ const (
 	LocalRegion    = "us-east-1"
 )
 
-// Local is a configuration for emulators: static credentials, a fixed region, few retries.
+// Local is a configuration for emulators: static credentials, a fixed region, few retries,
+// and the HTTP client every SDK client of ssoflow's uses.
 func Local() aws.Config {
 	return aws.Config{
 		Region:           LocalRegion,
 		Credentials:      credentials.NewStaticCredentialsProvider(LocalAccessKey, LocalSecretKey, ""),
 		RetryMaxAttempts: 2,
+		HTTPClient:       HTTPClient(),
 	}
 }

@@ -13,12 +13,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 )
 
 // awsConfig is an SDK configuration with static credentials for local servers.
 func awsConfig() aws.Config {
 	return aws.Config{
-		Region: "eu-west-1",
+		HTTPClient: awsconf.HTTPClient(), // see awsconf.WithoutBodyWriteTo
+		Region:     "eu-west-1",
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "test-secret", Source: "test"}, nil
 		}),

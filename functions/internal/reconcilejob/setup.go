@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 
 	"github.com/ssoflow/ssoflow/functions/envnames"
+	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 	idstore "github.com/ssoflow/ssoflow/functions/internal/identitystore"
 	"github.com/ssoflow/ssoflow/functions/internal/lambdaenv"
 	"github.com/ssoflow/ssoflow/functions/internal/okta"
@@ -58,7 +59,7 @@ func (s Setup) Reconciler(cfg reconcile.Config) *reconcile.Reconciler {
 	ok.Logger = log
 	sc := scim.New(s.SCIMURL, s.SCIMToken, hc).WithRetry(4, 20*time.Second).WithLogger(log)
 	api := identitystore.NewFromConfig(s.AWS, idstore.WithoutThrottleRetries, func(o *identitystore.Options) {
-		o.HTTPClient = hc
+		o.HTTPClient = awsconf.WithoutBodyWriteTo(hc)
 		if s.IdentityStoreEndpoint != "" {
 			o.BaseEndpoint = aws.String(s.IdentityStoreEndpoint)
 		}

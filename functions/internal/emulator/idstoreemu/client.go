@@ -4,6 +4,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+
+	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 )
 
 // NewClient returns the real SDK identity store client pointed at an emulator served at url
@@ -11,6 +13,7 @@ import (
 // optFns adjust the client further (for example its retryer).
 func NewClient(url string, optFns ...func(*identitystore.Options)) *identitystore.Client {
 	cfg := aws.Config{
+		HTTPClient:  awsconf.HTTPClient(), // see awsconf.WithoutBodyWriteTo
 		Region:      "eu-west-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 	}

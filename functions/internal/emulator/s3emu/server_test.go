@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/s3emu"
 )
 
@@ -36,7 +37,7 @@ func start(t *testing.T, tls bool) (*s3emu.Server, *s3.Client, string) {
 	}
 	srv := httptest.NewTLSServer(emu)
 	t.Cleanup(srv.Close)
-	return emu, s3emu.NewClient(srv.URL, func(o *s3.Options) { o.HTTPClient = srv.Client() }), srv.URL
+	return emu, s3emu.NewClient(srv.URL, func(o *s3.Options) { o.HTTPClient = awsconf.WithoutBodyWriteTo(srv.Client()) }), srv.URL
 }
 
 func randomBytes(t *testing.T, n int) []byte {

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+
+	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 )
 
 // AddPermissionSet seeds a permission set and returns its ARN
@@ -52,6 +54,7 @@ func (s *Server) Assignments() []Assignment {
 // static credentials so requests are SigV4-signed as in AWS.
 func NewClient(url string, optFns ...func(*ssoadmin.Options)) *ssoadmin.Client {
 	cfg := aws.Config{
+		HTTPClient:       awsconf.HTTPClient(), // see awsconf.WithoutBodyWriteTo
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
