@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Command is one subcommand.
@@ -27,6 +28,16 @@ type Command struct {
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	Now            func() time.Time // the clock; nil is the wall clock
+}
+
+// now is the command's clock: tests set Env.Now, so nothing a command prints or sends depends
+// on the date or hour a test happens to run at.
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // ErrUsage asks for the usage text.

@@ -84,8 +84,8 @@ func runGrant(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return ErrUsage
 	}
-	req := grant.NewRequest(*user, *account, *ps, *group, *d, *reason, env.Getenv("USER"), *id, time.Now())
-	if err := req.Check(time.Now(), grantCLIMax); err != nil {
+	req := grant.NewRequest(*user, *account, *ps, *group, *d, *reason, env.Getenv("USER"), *id, env.now())
+	if err := req.Check(env.now(), grantCLIMax); err != nil {
 		return err
 	}
 	api, smArn, err := sf.client(ctx, env)
@@ -213,7 +213,7 @@ func runGrants(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "no active grants")
 		return nil
 	}
-	now := time.Now()
+	now := env.now()
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GRANT\tUSER\tACCESS\tENDS (UTC)\tLEFT\tREASON")
 	for _, a := range active {

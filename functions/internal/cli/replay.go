@@ -45,7 +45,7 @@ func runReplay(ctx context.Context, env *Env, args []string) error {
 	if arn == "" {
 		return fmt.Errorf("no state machine: pass --state-machine or set %s (the stack output ProvisionStateMachineArn)", envnames.StateMachineARN)
 	}
-	from, err := parseSince(*since, time.Now())
+	from, err := parseSince(*since, env.now())
 	if err != nil {
 		return err
 	}

@@ -153,8 +153,7 @@ func TestWithoutOrganizationsAccessGrantsProceedAndAssignmentStatusStillCounts(t
 func TestValidateWithOrganizationsNotInUseSkipsTheAccountCheck(t *testing.T) {
 	w := start(t)
 	w.orgs.SetNotInUse(true)
-	now := time.Now().UTC()
-	req := grant.NewRequest(user, outsider, "ReadOnly", "", time.Hour, "standalone", "tester", "g-standalone", now)
+	req := grant.NewRequest(user, outsider, "ReadOnly", "", time.Hour, "standalone", "tester", "g-standalone", w.now())
 	out, err := w.svc.Handle(context.Background(), grant.Event{Action: "validate", State: grant.State{Request: req}, ExecutionName: "g-standalone"})
 	if err != nil {
 		t.Fatalf("validate: %v, want the grant resolved", err)

@@ -15,9 +15,12 @@ import (
 
 // Must show 1: grant, then the automatic revoke at the end, through the real ASL. Throttling
 // (on the first sso-admin call) and a ConflictException (on the creation) are retried; the
-// grant is announced only after Identity Center reported SUCCEEDED.
+// grant is announced only after Identity Center reported SUCCEEDED. The clock is fixed late in
+// the evening, so the two-hour grant ends on the next day and its announcement carries the
+// date: the subject must still be whole (it once ran past SNS's 100 characters and was cut
+// whenever the suite ran after 22:00 UTC).
 func TestGrantIsAnnouncedAfterSuccessThenRevokedAtTheEnd(t *testing.T) {
-	w := start(t)
+	w := startAt(t, time.Date(2026, time.March, 10, 23, 30, 0, 0, time.UTC))
 	w.sso.SetPollsToFinish(3)
 	w.sso.ThrottleNext(1)
 	w.sso.ConflictNext(1)
@@ -52,22 +55,19 @@ func TestGrantIsAnnouncedAfterSuccessThenRevokedAtTheEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(x.Input), &req); err != nil {
 		t.Fatal(err)
 	}
-	end, _ := req.EndTime()
-	subjects := w.subjects()
+	if req.End != "2026-03-11T01:30:00Z" {
+		t.Errorf("the grant ends at %s, want 2026-03-11T01:30:00Z (two hours after the CLI's clock)", req.End)
+	}
 	want := []string{
-		"ssoflow: jane@example.com has ReadOnly on 111122223333 until " + untilText(end) + " (reason: incident 42)",
+		"ssoflow: jane@example.com has ReadOnly on 111122223333 until 2026-03-11 01:30 UTC",
 		"ssoflow: jane@example.com no longer has ReadOnly on 111122223333 (grant g-auto ended)",
 	}
-	if strings.Join(subjects, "\n") != strings.Join(want, "\n") {
+	if subjects := w.subjects(); strings.Join(subjects, "\n") != strings.Join(want, "\n") {
 		t.Errorf("announcements:\n%s\nwant:\n%s", strings.Join(subjects, "\n"), strings.Join(want, "\n"))
 	}
-}
-
-func untilText(end time.Time) string {
-	if end.Format("2006-01-02") == time.Now().UTC().Format("2006-01-02") {
-		return end.Format("15:04 UTC")
+	if m := w.sns.Messages(); len(m) == 0 || !strings.Contains(m[0].Message, "Reason    incident 42") {
+		t.Errorf("the announcement's message does not give the reason: %+v", m)
 	}
-	return end.Format("2006-01-02 15:04 UTC")
 }
 
 // Must show 1: a group membership through the identity store, removed at the end.

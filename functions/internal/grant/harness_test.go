@@ -55,14 +55,22 @@ type world struct {
 	userID string
 	group  string
 	logs   *syncBuffer // the grant handlers' log
+	clock  time.Time   // "now" for the CLI and the grant handlers alike: never the wall clock
 
 	mu    sync.Mutex
 	hooks map[string]func(*localsfn.Options) // by execution name
 }
 
-func start(t *testing.T) *world {
+// afternoon is the default clock of a test world: a fixed time, so that what the grant path
+// writes (end times, announcements) never depends on when the suite runs.
+var afternoon = time.Date(2026, time.March, 10, 14, 0, 0, 0, time.UTC)
+
+func start(t *testing.T) *world { return startAt(t, afternoon) }
+
+// startAt builds a world whose clock stands at now.
+func startAt(t *testing.T, now time.Time) *world {
 	t.Helper()
-	w := &world{
+	w := &world{clock: now,
 		ids: idstoreemu.New(storeID), sso: ssoadminemu.New(instanceArn), orgs: orgsemu.New(management), sns: snsemu.New(), sfn: sfnemu.New(),
 		smArn: sfnemu.ARN("grant"), hooks: map[string]func(*localsfn.Options){}, logs: &syncBuffer{},
 	}
@@ -97,6 +105,7 @@ func start(t *testing.T) *world {
 		Grants:    &grant.Registry{API: sfnemu.NewClient(w.sfnURL), StateMachineArn: w.smArn},
 		SNS:       sns.NewFromConfig(awsconf.Local(), func(o *sns.Options) { o.BaseEndpoint = aws.String(snsURL) }),
 		Log:       slog.New(slog.NewTextHandler(w.logs, nil)),
+		Now:       w.now,
 	}
 	m, err := localsfn.LoadNamed("grant", nil)
 	if err != nil {
@@ -117,6 +126,8 @@ func start(t *testing.T) *world {
 	return w
 }
 
+func (w *world) now() time.Time { return w.clock }
+
 // hook adjusts the execution named name: a long wait, or a pause at a step.
 func (w *world) hook(name string, f func(*localsfn.Options)) {
 	w.mu.Lock()
@@ -134,7 +145,7 @@ func (w *world) cli(t *testing.T, args ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	env := map[string]string{envnames.GrantStateMachineARN: w.smArn, envnames.SFNEndpoint: w.sfnURL, "USER": "tester"}
-	code := cli.Main(context.Background(), args, &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }})
+	code := cli.Main(context.Background(), args, &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }, Now: w.now})
 	if code != 0 {
 		t.Fatalf("ssoflow %s: exit %d: %s%s", strings.Join(args, " "), code, out.String(), errOut.String())
 	}

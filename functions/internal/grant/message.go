@@ -39,9 +39,11 @@ func has(r Request) string {
 }
 
 // GrantedSubject is the announcement of a grant in place:
-// "ssoflow: jane@example.com has ReadOnly on 111122223333 until 14:00 UTC (reason: …)".
+// "ssoflow: jane@example.com has ReadOnly on 111122223333 until 14:00 UTC". The reason is in
+// the message, not here: with the date of a grant that ends tomorrow it would take the subject
+// past SNS's 100 characters, and a subject cut in the middle of the reason reads as a mistake.
 func GrantedSubject(r Request, now time.Time) string {
-	return fmt.Sprintf("ssoflow: %s %s until %s (reason: %s)", r.User, has(r), until(r.End, now), r.Reason)
+	return fmt.Sprintf("ssoflow: %s %s until %s", r.User, has(r), until(r.End, now))
 }
 
 // EndedSubject announces the end of a grant, and whether its access was removed or kept.
