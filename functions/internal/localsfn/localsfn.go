@@ -33,6 +33,7 @@ var driver []byte
 type Machine struct {
 	Name       string
 	raw        []byte            // before substitution
+	subs       map[string]string // the substitutions it was loaded with (for derived machines)
 	def        json.RawMessage   // after substitution
 	taskSubs   map[string]string // state name → placeholder its Resource names
 	invokes    []string          // arn:aws:states:::lambda:invoke Task states (dynamic FunctionName)
@@ -72,7 +73,7 @@ func Parse(name string, raw []byte, subs map[string]string) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state machine %s: %w", name, err)
 	}
-	m := &Machine{Name: name, raw: raw, def: def, taskSubs: map[string]string{}}
+	m := &Machine{Name: name, raw: raw, subs: subs, def: def, taskSubs: map[string]string{}}
 	for _, s := range states {
 		if p := asl.TaskPlaceholder(s); p != "" {
 			m.taskSubs[s.Name] = p
@@ -106,6 +107,11 @@ type Options struct {
 	// Waits replaces the duration of Wait states by name; unnamed Wait states wait WaitDefault.
 	Waits       map[string]time.Duration
 	WaitDefault time.Duration
+	// ExecutionInput is $$.Execution.Input when the run does not start the execution (a redrive
+	// resumes at a later state with that state's input); default: the run's input.
+	ExecutionInput json.RawMessage
+	// StartTime is $$.Execution.StartTime; default: now.
+	StartTime time.Time
 }
 
 // Execution is what one run did.
@@ -169,7 +175,8 @@ func (e *Execution) Visited() []string {
 }
 
 // Run executes the machine with input and returns when the execution ends. A FAILED execution is
-// not an error: err is for the runner itself failing.
+// not an error: err is for the runner itself failing. When ctx ends first (an execution stopped
+// or timed out), Run returns the events so far with the error.
 func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution, error) {
 	nodeModules, err := FindNodeModules()
 	if err != nil {
@@ -213,6 +220,14 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 	if err != nil {
 		return nil, fmt.Errorf("encode input: %w", err)
 	}
+	executionInput := json.RawMessage(inputJSON)
+	if opts.ExecutionInput != nil {
+		executionInput = opts.ExecutionInput
+	}
+	startTime := opts.StartTime
+	if startTime.IsZero() {
+		startTime = time.Now()
+	}
 	job, err := json.Marshal(map[string]any{
 		"nodeModules":            nodeModules,
 		"definition":             m.def,
@@ -222,8 +237,8 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 		"waitTimeOverrides":      waits,
 		"context": map[string]any{
 			"Execution": map[string]any{
-				"Id": arn, "Name": name, "Input": json.RawMessage(inputJSON),
-				"StartTime": time.Now().UTC().Format(time.RFC3339Nano),
+				"Id": arn, "Name": name, "Input": executionInput,
+				"StartTime": startTime.UTC().Format(time.RFC3339Nano),
 			},
 			"StateMachine": map[string]any{
 				"Id":   fmt.Sprintf("arn:aws:states:us-east-1:000000000000:stateMachine:%s", m.Name),
@@ -236,7 +251,7 @@ func (m *Machine) Run(ctx context.Context, input any, opts Options) (*Execution,
 	}
 	exe, err := runNode(ctx, job, arn)
 	if err != nil {
-		return nil, err
+		return exe, err
 	}
 	exe.Invocations = srv.Invocations()
 	exe.enforceDataLimit(srv.DataLimitViolation())
@@ -325,6 +340,9 @@ func runNode(ctx context.Context, job []byte, arn string) (*Execution, error) {
 		exe.Events = append(exe.Events, ev)
 	}
 	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return exe, fmt.Errorf("execution %s ended early: %w", arn, ctx.Err())
+		}
 		return nil, fmt.Errorf("node driver: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	if exe.Status == "" {

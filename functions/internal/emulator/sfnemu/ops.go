@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"time"
+
+	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
 )
 
 func (e *Emulator) startExecution(body []byte) (any, *apiError) {
@@ -51,16 +53,28 @@ func (e *Emulator) startExecution(body []byte) (any, *apiError) {
 	x := &execution{Execution: Execution{ARN: arn, Name: in.Name, StateMachineARN: m.ARN, Input: input}}
 	e.executions[arn] = x
 	e.order = append(e.order, arn)
-	e.run(m, x)
+	def, raw := m.Definition, json.RawMessage(input)
+	e.run(m, x, func(ctx context.Context, opts localsfn.Options) (*localsfn.Execution, error) {
+		return def.Run(ctx, raw, opts)
+	})
 	return map[string]any{"executionArn": arn, "startDate": epoch(x.Start)}, nil
 }
 
-// run starts x in a goroutine. Callers hold e.mu.
-func (e *Emulator) run(m Machine, x *execution) {
+// run starts an attempt of x (its start, or a redrive) in a goroutine. Callers hold e.mu.
+func (e *Emulator) run(m Machine, x *execution, r runner) {
 	ctx, cancel := context.WithCancel(context.Background())
 	x.cancel, x.done = cancel, make(chan struct{})
-	x.Status, x.Start, x.Stop = "RUNNING", time.Now().UTC(), time.Time{}
+	now := e.now()
+	if len(x.attempts) == 0 {
+		x.Start = now
+	} else {
+		x.RedriveCount++
+		x.RedriveDate = now
+	}
+	x.Status, x.Stop = "RUNNING", time.Time{}
 	x.Output, x.Error, x.Cause, x.Local = "", "", "", nil
+	x.attempts = append(x.attempts, attempt{start: now})
+	ai := len(x.attempts) - 1
 	opts := m.Options
 	if m.ForExecution != nil {
 		opts.Handlers = maps.Clone(opts.Handlers)
@@ -68,14 +82,14 @@ func (e *Emulator) run(m Machine, x *execution) {
 		m.ForExecution(x.Name, &opts)
 	}
 	opts.ExecutionName = x.Name
-	input := json.RawMessage(x.Input)
+	opts.StartTime = x.Start
 	done := x.done
-	if m.Timeout > 0 {
+	if m.Timeout > 0 { // a redrive starts the timeout anew ("Redriving executions")
 		timer := time.AfterFunc(m.Timeout, func() {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			if x.Status == "RUNNING" && x.done == done {
-				x.Status, x.Stop, x.Error, x.Cause = "TIMED_OUT", time.Now().UTC(), "States.Timeout", fmt.Sprintf("the execution ran longer than %s", m.Timeout)
+				x.Status, x.Stop, x.Error, x.Cause = "TIMED_OUT", e.now(), "States.Timeout", fmt.Sprintf("the execution ran longer than %s", m.Timeout)
 				cancel()
 			}
 		})
@@ -85,20 +99,26 @@ func (e *Emulator) run(m Machine, x *execution) {
 	go func() {
 		defer e.wg.Done()
 		defer cancel()
-		res, err := m.Definition.Run(ctx, input, opts)
+		e.statusChanged(x)
+		res, err := r(ctx, opts)
 		e.mu.Lock()
-		defer e.mu.Unlock()
-		defer close(done)
-		if x.Status != "RUNNING" { // stopped meanwhile: the kill is the expected end
-			return
+		if res != nil {
+			x.attempts[ai].events = res.Events
 		}
-		x.Stop = time.Now().UTC()
-		if err != nil {
-			x.Status, x.Error, x.Cause = "FAILED", "States.Runtime", "local runner: "+err.Error()
-			return
+		if x.Status == "RUNNING" { // else stopped or timed out meanwhile: that is the end
+			x.Stop = e.now()
+			if err != nil {
+				x.Status, x.Error, x.Cause = "FAILED", "States.Runtime", "local runner: "+err.Error()
+			} else {
+				x.Local = res
+				x.Status, x.Output, x.Error, x.Cause = res.Status, string(res.Output), res.Error, res.Cause
+			}
 		}
-		x.Local = res
-		x.Status, x.Output, x.Error, x.Cause = res.Status, string(res.Output), res.Error, res.Cause
+		a := &x.attempts[ai]
+		a.stop, a.status, a.output, a.error, a.cause = x.Stop, x.Status, x.Output, x.Error, x.Cause
+		e.mu.Unlock()
+		e.statusChanged(x)
+		close(done)
 	}()
 }
 
@@ -138,10 +158,13 @@ func (e *Emulator) describeExecution(body []byte) (any, *apiError) {
 	if x.Error != "" || x.Cause != "" {
 		out["error"], out["cause"] = x.Error, x.Cause
 	}
-	if x.Status == "FAILED" || x.Status == "ABORTED" || x.Status == "TIMED_OUT" {
-		out["redriveStatus"] = "REDRIVABLE"
+	if x.RedriveCount > 0 {
+		out["redriveDate"] = epoch(x.RedriveDate)
+	}
+	if reason := e.notRedrivable(x); reason != "" {
+		out["redriveStatus"], out["redriveStatusReason"] = "NOT_REDRIVABLE", reason
 	} else {
-		out["redriveStatus"] = "NOT_REDRIVABLE"
+		out["redriveStatus"] = "REDRIVABLE"
 	}
 	return out, nil
 }
@@ -209,7 +232,7 @@ func (e *Emulator) stopExecution(body []byte) (any, *apiError) {
 		return nil, err
 	}
 	if x.Status == "RUNNING" {
-		x.Status, x.Stop, x.Error, x.Cause = "ABORTED", time.Now().UTC(), in.Error, in.Cause
+		x.Status, x.Stop, x.Error, x.Cause = "ABORTED", e.now(), in.Error, in.Cause
 		x.cancel()
 	}
 	return map[string]any{"stopDate": epoch(x.Stop)}, nil
@@ -228,16 +251,35 @@ func (e *Emulator) redriveExecution(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if x.Status != "FAILED" && x.Status != "ABORTED" && x.Status != "TIMED_OUT" {
-		return nil, fail("ExecutionNotRedrivable", "Execution is %s, only FAILED, ABORTED or TIMED_OUT executions can be redriven: '%s'", x.Status, x.ARN)
+	if reason := e.notRedrivable(x); reason != "" {
+		return nil, fail("ExecutionNotRedrivable", "%s: '%s'", reason, x.ARN)
 	}
 	if e.closed {
 		return nil, fail("ServiceUnavailable", "the emulator is closed")
 	}
 	m := e.machines[x.StateMachineARN]
-	x.RedriveCount++
-	e.run(m, x)
-	return map[string]any{"redriveDate": epoch(x.Start)}, nil
+	r, perr := planRedrive(m, x)
+	if perr != nil {
+		// Not an AWS error: the emulator refuses to redrive what it cannot redrive as AWS does.
+		return nil, fail("EmulatorCannotRedrive", "sfnemu cannot redrive %s as AWS would: %v", x.ARN, perr)
+	}
+	e.run(m, x, r)
+	return map[string]any{"redriveDate": epoch(x.RedriveDate)}, nil
+}
+
+// notRedrivable says why x cannot be redriven now, or "" when it can (RedriveExecution:
+// only FAILED, TIMED_OUT or ABORTED executions, within 14 days of their stop date). Callers
+// hold e.mu. AWS documents no wording for the reason; these are the emulator's.
+func (e *Emulator) notRedrivable(x *execution) string {
+	switch x.Status {
+	case "FAILED", "ABORTED", "TIMED_OUT":
+	default:
+		return fmt.Sprintf("Execution is %s, only FAILED, ABORTED or TIMED_OUT executions can be redriven", x.Status)
+	}
+	if e.now().Sub(x.Stop) > RedrivableDays*24*time.Hour {
+		return fmt.Sprintf("Execution stopped more than %d days ago", RedrivableDays)
+	}
+	return ""
 }
 
 func sameJSON(a, b string) bool {

@@ -7,9 +7,10 @@
 // the execution runs answers the same execution, anything else ExecutionAlreadyExists, as on
 // AWS), DescribeExecution, ListExecutions (statusFilter, pages), StopExecution (cancels the run;
 // status ABORTED), an execution timeout (Machine.Timeout: status TIMED_OUT) and
-// RedriveExecution. Locally, a redrive re-runs the execution from the
-// beginning with its original input, where AWS resumes at the failed state: ssoflow's state
-// machines converge at every step, so running the succeeded steps again is safe.
+// RedriveExecution as AWS documents it (redrive.go: resume at the state that did not succeed,
+// rerun only the unsuccessful iterations of an inline Map), GetExecutionHistory, and the
+// "Step Functions Execution Status Change" events EventBridge receives (OnStatusChange).
+// FIDELITY.md lists each behaviour with its source and the test that pins it.
 package sfnemu
 
 import (
@@ -61,14 +62,23 @@ type Execution struct {
 	Output, Error, Cause       string
 	Start, Stop                time.Time
 	RedriveCount               int
+	RedriveDate                time.Time
 	// Local is the last run's result (nil while running or when stopped).
 	Local *localsfn.Execution
 }
 
 type execution struct {
 	Execution
-	cancel context.CancelFunc
-	done   chan struct{}
+	cancel   context.CancelFunc
+	done     chan struct{}
+	attempts []attempt // the first run, then one per redrive
+}
+
+// attempt is one run of an execution: the start, or a redrive.
+type attempt struct {
+	start, stop                  time.Time
+	events                       []localsfn.Event
+	status, output, error, cause string // how it ended ("" while running)
 }
 
 // Emulator is the API; it is an http.Handler for httptest.NewServer. Close it to stop every
@@ -81,6 +91,25 @@ type Emulator struct {
 	counts     map[string]int
 	wg         sync.WaitGroup
 	closed     bool
+	seq        int // status change events sent
+
+	// Now is the emulator's clock (default time.Now): execution dates, and whether an execution
+	// is still within the 14 days it can be redriven in.
+	Now func() time.Time
+	// OnStatusChange, when set, receives each "Step Functions Execution Status Change" event
+	// (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED) as EventBridge would, in order, after the
+	// emulator has recorded the change and before Wait returns for it. It runs on the
+	// execution's goroutine and may call the emulator's API.
+	OnStatusChange func(event []byte)
+	// Account and Region fill the events' envelope (default 000000000000, us-east-1).
+	Account, Region string
+}
+
+func (e *Emulator) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // New returns an emulator running machines; more can be added with AddMachine.
@@ -177,11 +206,12 @@ func fail(typ, format string, args ...any) *apiError {
 type handler func(e *Emulator, body []byte) (any, *apiError)
 
 var operations = map[string]handler{
-	"StartExecution":    (*Emulator).startExecution,
-	"DescribeExecution": (*Emulator).describeExecution,
-	"ListExecutions":    (*Emulator).listExecutions,
-	"StopExecution":     (*Emulator).stopExecution,
-	"RedriveExecution":  (*Emulator).redriveExecution,
+	"StartExecution":      (*Emulator).startExecution,
+	"DescribeExecution":   (*Emulator).describeExecution,
+	"ListExecutions":      (*Emulator).listExecutions,
+	"StopExecution":       (*Emulator).stopExecution,
+	"RedriveExecution":    (*Emulator).redriveExecution,
+	"GetExecutionHistory": (*Emulator).getExecutionHistory,
 }
 
 // ServeHTTP answers one AWS JSON 1.0 request.
