@@ -268,17 +268,7 @@ func TestRulesStartTheStateMachine(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventPattern": map[string]any{"source": []any{"ssoflow.okta"}, "detail-type": []any{"Okta Group Membership Changed"}},
 	})
-	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
-		"EventPattern": map[string]any{
-			"source":      []any{"aws.sso-directory"},
-			"detail-type": []any{"AWS API Call via CloudTrail"},
-			"detail": map[string]any{
-				"eventSource": []any{"sso-directory.amazonaws.com"},
-				"eventName":   []any{"AddMemberToGroup", "RemoveMemberFromGroup", "DeleteUser"},
-				"errorCode":   []any{map[string]any{"exists": false}},
-			},
-		},
-	})
+	// The Identity Center rules: TestIdentityCenterRulesPassEveryEventTheParserHandles.
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Url"), map[string]any{"AuthType": "NONE"})
 	// The databases' reconcile: the schedule starts the provision state machine with the
 	// constant event resolve plans as a change to every mapped group.
