@@ -64,6 +64,7 @@ func NewApp(app awscdk.App, p AppProps) *App {
 		a.Grant = NewGrantStateMachine(a.Pipeline.Stack, "Grants", GrantStateMachineProps{
 			Prefix: cfg.Prefix, RepoRoot: p.RepoRoot, InstanceArn: cfg.IdentityCenter.InstanceArn, IdentityStoreID: cfg.IdentityCenter.IdentityStoreID,
 			MaxHours: cfg.GrantMaxHoursOrDefault(), LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, Notifications: a.Notifications,
+			Monitoring: a.Pipeline.Monitoring,
 		})
 	}
 	if cfg.Access != nil {

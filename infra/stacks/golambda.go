@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdklambdagoalpha/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -31,6 +32,9 @@ type GoLambdaProps struct {
 	Vpc           awsec2.IVpc
 	Subnets       *awsec2.SubnetSelection
 	SecurityGroup awsec2.ISecurityGroup
+	// DeadLetterQueue, when set, receives the asynchronous invocations the function still fails
+	// after Lambda's retries (events from EventBridge are asynchronous invocations).
+	DeadLetterQueue awssqs.IQueue
 }
 
 // GoLambda is a Go function built during synth without Docker (GoFunction's local bundling),
@@ -38,6 +42,8 @@ type GoLambdaProps struct {
 // the configuration sets.
 type GoLambda struct {
 	constructs.Construct
+	// Command is the directory under functions/cmd the function is built from.
+	Command  string
 	Function awscdklambdagoalpha.GoFunction
 	LogGroup awslogs.ILogGroup
 }
@@ -85,6 +91,9 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 	if p.FunctionName != "" {
 		props.FunctionName = jsii.String(p.FunctionName)
 	}
+	if p.DeadLetterQueue != nil {
+		props.DeadLetterQueue = p.DeadLetterQueue
+	}
 	if len(p.Files) > 0 {
 		props.Bundling.CommandHooks = &copyFiles{files: p.Files}
 	}
@@ -121,7 +130,7 @@ func NewGoLambda(scope constructs.Construct, id string, p GoLambdaProps) *GoLamb
 	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda-go-alpha:goBuildFlagsSecurityWarning"),
 		jsii.String("the build flags are constants in this file (-trimpath, -ldflags=-s -w), never configuration"))
 	suppress(role, "AwsSolutions-IAM5", reasonXRay, "Resource::*")
-	return &GoLambda{Construct: c, Function: fn, LogGroup: logs}
+	return &GoLambda{Construct: c, Command: p.Command, Function: fn, LogGroup: logs}
 }
 
 func applicationLogLevel(l string) awslambda.ApplicationLogLevel {

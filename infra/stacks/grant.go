@@ -26,6 +26,8 @@ type GrantStateMachineProps struct {
 	LogLevel        string
 	// Notifications is where grants, their ends and failures are announced.
 	Notifications *NotificationsStack
+	// Monitoring watches the grant state machine and function (the pipeline's).
+	Monitoring *Monitoring
 }
 
 // GrantStateMachine is statemachines/grant.asl.json and the grant function behind its tasks.
@@ -59,6 +61,7 @@ func NewGrantStateMachine(scope constructs.Construct, id string, p GrantStateMac
 		},
 		LogRetention: p.LogRetention, LogLevel: p.LogLevel, TimeoutSecs: 60,
 	})
+	p.Monitoring.WatchFunction(fn)
 	role := fn.Function.Role()
 	instanceID := p.InstanceArn[strings.LastIndex(p.InstanceArn, "/")+1:]
 	psArns := "arn:aws:sso:::permissionSet/" + instanceID + "/*"
@@ -110,6 +113,7 @@ func NewGrantStateMachine(scope constructs.Construct, id string, p GrantStateMac
 		Definition:   filepath.Join(p.RepoRoot, "statemachines", "grant.asl.json"),
 		LogRetention: p.LogRetention,
 		Tasks:        map[string]awslambda.IFunction{"GrantFunctionArn": fn.Function},
+		Monitoring:   p.Monitoring,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("GrantStateMachineArn"), &awscdk.CfnOutputProps{
 		Value: sm.StateMachineArn(), Description: jsii.String("set " + envnames.GrantStateMachineARN + " to this for ssoflow grant, revoke and grants"),

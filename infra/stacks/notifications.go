@@ -41,6 +41,7 @@ func NewNotificationsStack(scope constructs.Construct, id string, p Notification
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	allowAlarms(stack, topic, key, p.Prefix)
 	if p.Email != nil {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(*p.Email), nil))
 	}
@@ -54,4 +55,32 @@ func NewNotificationsStack(scope constructs.Construct, id string, p Notification
 // GrantPublish lets grantee publish to the encrypted topic.
 func (n *NotificationsStack) GrantPublish(grantee awsiam.IGrantable) {
 	n.Topic.GrantPublish(grantee)
+}
+
+// allowAlarms lets the deployment's CloudWatch alarms (named <prefix>-*) publish to the topic.
+// The topic has its own access policy (it refuses unencrypted transport), so the CloudWatch
+// service must be allowed by it, limited to these alarms ("Why didn't I receive an SNS
+// notification for my CloudWatch alarm trigger?" —
+// https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger); and the topic
+// is encrypted with a customer managed key, which CloudWatch can use only if the key policy
+// allows it kms:Decrypt and kms:GenerateDataKey* ("Enable compatibility between event sources
+// from AWS services and encrypted topics" —
+// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+func allowAlarms(stack awscdk.Stack, topic awssns.Topic, key awskms.Key, prefix string) {
+	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	alarms := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
+		ResourceName: jsii.String(prefix + "-*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("PublishDeploymentAlarms"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": alarms}},
+	}))
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublishToTheTopic"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+	}), nil)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -41,6 +42,8 @@ type PipelineStack struct {
 	HookURL      awslambda.FunctionUrl
 	// PlanBucket holds database plans too large for a state; nil without databases.
 	PlanBucket *PlanBucket
+	// Monitoring watches every state machine and function of the pipeline (and the grants').
+	Monitoring *Monitoring
 }
 
 // NewPipelineStack builds the stack.
@@ -71,12 +74,31 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 		}
 		return out
 	}
-	fn := func(name, cmd, desc string, env map[string]string) *GoLambda {
+	newFunction := func(name, cmd, desc string, env map[string]string, dlq awssqs.IQueue) *GoLambda {
 		l := NewGoLambda(stack, name, GoLambdaProps{
 			RepoRoot: p.RepoRoot, Command: cmd, Description: desc, Environment: with(env),
-			LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel,
+			LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, DeadLetterQueue: dlq,
 		})
 		s.Functions[cmd] = l
+		return l
+	}
+
+	// Failures reach a person from the executions' status-change events (Monitoring), through
+	// the notify function; what cannot be delivered to it, or what it fails on, waits in one queue.
+	undelivered := NewUndeliveredQueue(stack, "UndeliveredFailures", cfg.Prefix)
+	notify := newFunction("Notify", "notify", "ssoflow: publish a failure for a person to act on", map[string]string{
+		envnames.TopicARN: *p.Notifications.Topic.TopicArn(),
+	}, undelivered)
+	p.Notifications.GrantPublish(notify.Function)
+	suppress(notify.Construct, "AwsSolutions-IAM5", "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* on the topic's own key "+
+		"(the grant names that one key): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html", "Action::kms:GenerateDataKey*")
+	s.Monitoring = NewMonitoring(stack, "Monitoring", MonitoringProps{
+		Prefix: cfg.Prefix, Topic: p.Notifications.Topic, Notify: notify, Undelivered: undelivered,
+	})
+	s.Monitoring.WatchFunction(notify)
+	fn := func(name, cmd, desc string, env map[string]string) *GoLambda {
+		l := newFunction(name, cmd, desc, env, nil)
+		s.Monitoring.WatchFunction(l)
 		return l
 	}
 
@@ -114,13 +136,6 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 	})
 	secrets.SCIMToken.GrantRead(push.Function, nil)
 
-	notify := fn("Notify", "notify", "ssoflow: publish a failure for a person to act on", map[string]string{
-		envnames.TopicARN: *p.Notifications.Topic.TopicArn(),
-	})
-	p.Notifications.GrantPublish(notify.Function)
-	suppress(notify.Construct, "AwsSolutions-IAM5", "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* on the topic's own key "+
-		"(the grant names that one key): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html", "Action::kms:GenerateDataKey*")
-
 	dbusers := s.databaseProvisioner(stack, p)
 	remote := RemoteProvisioners(cfg)
 
@@ -133,8 +148,8 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 			"ResolveFunctionArn":  resolve.Function,
 			"ScimPushFunctionArn": push.Function,
 			"DbUsersFunctionArn":  dbusers.Function,
-			"NotifyFunctionArn":   notify.Function,
 		},
+		Monitoring: s.Monitoring,
 	})
 	remote.Connect(s.StateMachine, resolve.Function)
 	notify.Function.AddEnvironment(jsii.String(envnames.StateMachineARN), stack.FormatArn(&awscdk.ArnComponents{
@@ -185,6 +200,7 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 			envnames.HookSecretARN: *secrets.HookAuth.SecretArn(),
 		})
 		secrets.HookAuth.GrantRead(hook.Function, nil)
+		s.Monitoring.WatchHook(hook)
 		s.Bus.GrantPutEventsTo(hook.Function, nil)
 		// The endpoint is public because Okta calls it; every call is authenticated in the
 		// function by a constant-time comparison with the secret.
@@ -198,7 +214,7 @@ func NewPipelineStack(scope constructs.Construct, id string, p PipelineStackProp
 	awscdk.NewCfnOutput(stack, jsii.String("HookAuthSecretArn"), &awscdk.CfnOutputProps{Value: secrets.HookAuth.SecretArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("OktaTokenSecretArn"), &awscdk.CfnOutputProps{Value: secrets.OktaToken.SecretArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("ScimTokenSecretArn"), &awscdk.CfnOutputProps{Value: secrets.SCIMToken.SecretArn()})
-	NewReconcile(stack, "Reconcile", ReconcileProps{Config: cfg, RepoRoot: p.RepoRoot, Secrets: secrets, Notify: notify.Function})
+	NewReconcile(stack, "Reconcile", ReconcileProps{Config: cfg, RepoRoot: p.RepoRoot, Secrets: secrets, Monitoring: s.Monitoring})
 	return s
 }
 
@@ -211,12 +227,19 @@ type ProvisionProps struct {
 	// RoleName, when set, names the state machine's role (other accounts trust it by ARN);
 	// empty lets CloudFormation generate one.
 	RoleName string
+	// Monitoring watches the state machine (required): its failed, timed-out and aborted
+	// executions reach a person, raise alarms and show on the dashboard.
+	Monitoring *Monitoring
 }
 
 // NewProvisionStateMachine loads the ASL file with DefinitionSubstitutions (one per placeholder),
-// grants the state machine's role lambda:InvokeFunction on exactly those functions, and logs
-// every event with X-Ray tracing on.
+// grants the state machine's role lambda:InvokeFunction on exactly those functions, logs every
+// event with X-Ray tracing on, and puts the state machine under p.Monitoring.
 func NewProvisionStateMachine(scope constructs.Construct, id string, p ProvisionProps) awsstepfunctions.StateMachine {
+	if p.Monitoring == nil {
+		panic("ssoflow: state machine " + id + " has no Monitoring: its failures would reach nobody")
+	}
+	name := p.Prefix + "-" + lower(id)
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + p.Prefix + "-" + id),
 		Retention:     retention(p.LogRetention),
@@ -236,7 +259,7 @@ func NewProvisionStateMachine(scope constructs.Construct, id string, p Provision
 	}
 	sm := awsstepfunctions.NewStateMachine(scope, jsii.String(id), &awsstepfunctions.StateMachineProps{
 		Role:                    role,
-		StateMachineName:        jsii.String(p.Prefix + "-" + lower(id)),
+		StateMachineName:        jsii.String(name),
 		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
 		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(readDefinition(p.Definition))),
 		DefinitionSubstitutions: &subs,
@@ -263,6 +286,7 @@ func NewProvisionStateMachine(scope constructs.Construct, id string, p Provision
 	}
 	suppress(onRole, "AwsSolutions-IAM5", "Step Functions log delivery to CloudWatch Logs requires logs:*LogDelivery, PutResourcePolicy and "+
 		"DescribeResourcePolicies/LogGroups on * (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); "+reasonXRay, "Resource::*")
+	p.Monitoring.WatchStateMachine(scope, id, sm, name)
 	return sm
 }
 
@@ -290,6 +314,7 @@ func lower(s string) string {
 func (s *PipelineStack) databaseProvisioner(stack awscdk.Stack, p PipelineStackProps) *GoLambda {
 	l := NewProvisioner(stack, ProvisionerProps{Config: p.Config, RepoRoot: p.RepoRoot, Region: p.Config.Region, Databases: p.Config.LocalDatabases()})
 	s.Functions["dbusers"] = l
+	s.Monitoring.WatchFunction(l)
 	return l
 }
 

@@ -24,8 +24,8 @@ type ReconcileProps struct {
 	RepoRoot string
 	// Secrets hold the Okta and SCIM tokens the reconcile function reads.
 	Secrets *Secrets
-	// Notify is the function that publishes failures (the pipeline's notify function).
-	Notify awslambda.IFunction
+	// Monitoring watches the reconcile's state machine and function.
+	Monitoring *Monitoring
 }
 
 // Reconcile is statemachines/reconcile.asl.json, the function behind its tasks and the
@@ -59,6 +59,7 @@ func NewReconcile(scope constructs.Construct, id string, p ReconcileProps) *Reco
 		},
 		LogRetention: cfg.LogRetentionDays, LogLevel: cfg.LogLevel, TimeoutSecs: 900, MemoryMiB: 512,
 	})
+	p.Monitoring.WatchFunction(fn)
 	p.Secrets.OktaToken.GrantRead(fn.Function, nil)
 	p.Secrets.SCIMToken.GrantRead(fn.Function, nil)
 	storeArn := *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("identitystore"), Region: jsii.String(""),
@@ -77,7 +78,8 @@ func NewReconcile(scope constructs.Construct, id string, p ReconcileProps) *Reco
 		Prefix:       cfg.Prefix,
 		Definition:   filepath.Join(p.RepoRoot, "statemachines", "reconcile.asl.json"),
 		LogRetention: cfg.LogRetentionDays,
-		Tasks:        map[string]awslambda.IFunction{"ReconcileFunctionArn": fn.Function, "NotifyFunctionArn": p.Notify},
+		Tasks:        map[string]awslambda.IFunction{"ReconcileFunctionArn": fn.Function},
+		Monitoring:   p.Monitoring,
 	})
 	rule := awsevents.NewRule(c, jsii.String("Schedule"), &awsevents.RuleProps{
 		Description: jsii.String("ssoflow: start the reconcile on its schedule (reconcileSchedule)"),
