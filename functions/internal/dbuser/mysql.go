@@ -50,9 +50,10 @@ type MySQL struct {
 	ledgerReady bool
 }
 
-// NewMySQL returns the engine over db, whose user must be allowed to create users, grant the
-// mapped roles (WITH ADMIN OPTION / CREATE USER), read mysql.user and the role tables, and own
-// the ledger database.
+// NewMySQL returns the engine over db, whose user holds the privileges of
+// docs/provisioner/mysql8.sql or mariadb.sql (the tests run the MariaDB one): CREATE USER, the
+// mapped roles WITH ADMIN OPTION, SELECT on the catalog columns it reads, the ledger database,
+// and on MariaDB write access to the mysql database for SET DEFAULT ROLE … FOR.
 func NewMySQL(db *sql.DB, cfg MySQLConfig) (*MySQL, error) {
 	if cfg.Dialect == "" {
 		cfg.Dialect = DialectMySQL8
