@@ -8,10 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // countingConnector counts the connections database/sql opens: with IAM authentication every
@@ -24,32 +20,6 @@ type countingConnector struct {
 func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	c.opened.Add(1)
 	return c.Connector.Connect(ctx)
-}
-
-func countingMySQL(tb testing.TB) (*sql.DB, *countingConnector) {
-	cfg, err := mysql.ParseDSN(mysqlDSN())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cc := &countingConnector{Connector: conn}
-	db := sql.OpenDB(cc)
-	tb.Cleanup(func() { db.Close() })
-	return db, cc
-}
-
-func countingPostgres(tb testing.TB) (*sql.DB, *countingConnector) {
-	cfg, err := pgx.ParseConfig(postgresDSN())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cc := &countingConnector{Connector: stdlib.GetConnector(*cfg)}
-	db := sql.OpenDB(cc)
-	tb.Cleanup(func() { db.Close() })
-	return db, cc
 }
 
 func mariaDBConnections(tb testing.TB, db *sql.DB) int64 {
@@ -73,11 +43,8 @@ func BenchmarkApply1000Users(b *testing.B) {
 		var counters []*countingConnector
 		var engines []Engine
 		for _, e := range envs {
-			open := countingMySQL
-			if e.kind == KindPostgres {
-				open = countingPostgres
-			}
-			db, cc := open(b)
+			cc := &countingConnector{Connector: e.connector}
+			db := sql.OpenDB(cc)
 			dbs, counters, engines = append(dbs, db), append(counters, cc), append(engines, e.newEngine(db))
 		}
 		desired := make([][]Desired, len(envs))

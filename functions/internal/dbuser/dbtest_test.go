@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -80,19 +81,24 @@ func mustExec(tb testing.TB, db *sql.DB, stmts ...string) {
 	}
 }
 
-// env is one real database prepared for a test: its engine, two roles, and the way to check
+// env is one real database prepared for a test: its engine, connected as a provisioner that
+// holds exactly the README's privileges (provisioner_test.go), two roles, and the way to check
 // what a user can do after logging in.
 type env struct {
-	name    string
-	kind    Kind
-	db      *sql.DB
-	prefix  string
-	engine  Engine
-	roleA   string
-	roleB   string
-	ledger  string                           // quoted ledger table
-	rawUser func(tb testing.TB, name string) // creates a user outside ssoflow
-	// newEngine returns another engine for the same database and ledger over db.
+	name   string
+	kind   Kind
+	db     *sql.DB // root / postgres: setup, cleanup and changes made outside ssoflow
+	prefix string
+	engine Engine
+	// provisioner is the user engine connects as; connector logs in as it.
+	provisioner string
+	connector   driver.Connector
+	roleA       string
+	roleB       string
+	ledger      string                           // quoted ledger table
+	rawUser     func(tb testing.TB, name string) // creates a user outside ssoflow
+	// newEngine returns another engine for the same database and ledger over db, which must be
+	// connected as the provisioner.
 	newEngine func(db *sql.DB) Engine
 	login     func(tb testing.TB, name string) []string
 }
@@ -104,20 +110,22 @@ func newMariaDBEnv(tb testing.TB) *env {
 	ledgerDB := "ssoflow_" + p
 	mustExec(tb, db, "CREATE ROLE `"+e.roleA+"`", "CREATE ROLE `"+e.roleB+"`")
 	tb.Cleanup(func() { cleanupMariaDB(tb, db, p, ledgerDB) })
+	e.provisioner = p + "_prov"
+	e.connector = mariaDBProvisioner(tb, db, e.provisioner, e.roleA, e.roleB, ledgerDB)
 	mk := func(db *sql.DB) *MySQL {
 		eng, err := NewMySQL(db, MySQLConfig{
 			Dialect:           DialectMariaDB,
 			AuthClause:        "IDENTIFIED BY " + QuoteMySQLString(testUserPassword),
 			DisableRequireSSL: true, // the local MariaDB has no TLS
 			LedgerDatabase:    ledgerDB,
-			ProvisionerUser:   "root",
+			ProvisionerUser:   e.provisioner,
 		})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return eng
 	}
-	eng := mk(db)
+	eng := mk(openProvisioner(tb, e))
 	e.engine, e.ledger = eng, eng.ledger
 	e.newEngine = func(db *sql.DB) Engine { return mk(db) }
 	e.rawUser = func(tb testing.TB, name string) {
@@ -205,14 +213,16 @@ func newPostgresEnv(tb testing.TB) *env {
 	schema := "ssoflow_" + p
 	mustExec(tb, db, `CREATE ROLE "`+e.roleA+`"`, `CREATE ROLE "`+e.roleB+`"`)
 	tb.Cleanup(func() { cleanupPostgres(tb, db, p, schema) })
+	e.provisioner = p + "_prov"
+	e.connector = postgresProvisioner(tb, db, e.provisioner, e.roleA, e.roleB)
 	mk := func(db *sql.DB) *Postgres {
-		eng, err := NewPostgres(db, PostgresConfig{LedgerSchema: schema, ProvisionerUser: "postgres"})
+		eng, err := NewPostgres(db, PostgresConfig{LedgerSchema: schema, ProvisionerUser: e.provisioner})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return eng
 	}
-	eng := mk(db)
+	eng := mk(openProvisioner(tb, e))
 	e.engine, e.ledger = eng, eng.ledger
 	e.newEngine = func(db *sql.DB) Engine { return mk(db) }
 	e.rawUser = func(tb testing.TB, name string) {

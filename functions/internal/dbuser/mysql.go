@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/go-sql-driver/mysql"
@@ -45,14 +44,16 @@ type MySQL struct {
 	cfg    MySQLConfig
 	ledger string // quoted `db`.`managed_users`
 	ledgDB string // quoted `db`
+	sql    mysqlStatements
 
 	mu          sync.Mutex
 	ledgerReady bool
 }
 
-// NewMySQL returns the engine over db, whose user must be allowed to create users, grant the
-// mapped roles (WITH ADMIN OPTION / CREATE USER), read mysql.user and the role tables, and own
-// the ledger database.
+// NewMySQL returns the engine over db, whose user holds the privileges of
+// docs/provisioner/mysql8.sql or mariadb.sql (the tests run the MariaDB one): CREATE USER, the
+// mapped roles WITH ADMIN OPTION, SELECT on the catalog columns it reads, the ledger database,
+// and on MariaDB write access to the mysql database for SET DEFAULT ROLE … FOR.
 func NewMySQL(db *sql.DB, cfg MySQLConfig) (*MySQL, error) {
 	if cfg.Dialect == "" {
 		cfg.Dialect = DialectMySQL8
@@ -71,7 +72,8 @@ func NewMySQL(db *sql.DB, cfg MySQLConfig) (*MySQL, error) {
 		return nil, fmt.Errorf("ledger database: %w", err)
 	}
 	qt, _ := QuoteMySQLIdent(LedgerTable)
-	return &MySQL{db: db, cfg: cfg, ledger: qdb + "." + qt, ledgDB: qdb}, nil
+	stmts := mysqlStatements{dialect: cfg.Dialect, authClause: cfg.AuthClause, requireSSL: !cfg.DisableRequireSSL}
+	return &MySQL{db: db, cfg: cfg, ledger: qdb + "." + qt, ledgDB: qdb, sql: stmts}, nil
 }
 
 // UserName derives and validates the user name for an Identity Center user.
@@ -97,18 +99,7 @@ func (m *MySQL) ensureLedger(ctx context.Context) error {
 	if m.ledgerReady {
 		return nil
 	}
-	stmts := []string{
-		"CREATE DATABASE IF NOT EXISTS " + m.ledgDB,
-		"CREATE TABLE IF NOT EXISTS " + m.ledger + ` (
-			identity_store_user_id VARCHAR(255) NOT NULL PRIMARY KEY,
-			db_user VARCHAR(80) NOT NULL,
-			group_names TEXT NOT NULL,
-			role_names TEXT NOT NULL,
-			created_at DATETIME(6) NOT NULL,
-			updated_at DATETIME(6) NOT NULL,
-			UNIQUE KEY managed_users_db_user (db_user)
-		) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-	}
+	stmts := m.sql.createLedger(m.ledgDB, m.ledger)
 	for _, s := range stmts {
 		if _, err := m.db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("create ledger %s: %w", m.ledger, err)
@@ -148,20 +139,12 @@ func (m *MySQL) readLedger(ctx context.Context, where string, args []any) ([]Led
 // userRoles returns, for each of names that exists as 'name'@'%', the roles granted to it.
 func (m *MySQL) userRoles(ctx context.Context, names []string) (map[string][]string, error) {
 	out := map[string][]string{}
-	var q string
-	if m.cfg.Dialect == DialectMariaDB {
-		q = "SELECT u.User, COALESCE(r.Role, '') FROM mysql.user u LEFT JOIN mysql.roles_mapping r " +
-			"ON r.User = u.User AND r.Host = u.Host WHERE u.Host = ? AND u.User IN "
-	} else {
-		q = "SELECT u.User, COALESCE(e.FROM_USER, '') FROM mysql.user u LEFT JOIN mysql.role_edges e " +
-			"ON e.TO_USER = u.User AND e.TO_HOST = u.Host WHERE u.Host = ? AND u.User IN "
-	}
 	for chunk := range slices.Chunk(names, 500) {
 		args := []any{mysqlAccountHost}
 		for _, n := range chunk {
 			args = append(args, n)
 		}
-		rows, err := m.db.QueryContext(ctx, q+"(?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
+		rows, err := m.db.QueryContext(ctx, m.sql.userRoles(len(chunk)), args...)
 		if err != nil {
 			return nil, fmt.Errorf("read users and roles: %w", err)
 		}
@@ -242,11 +225,7 @@ func (m *MySQL) EnsureUser(ctx context.Context, u ManagedUser) (EnsureResult, er
 		return res, fmt.Errorf("record %q in ledger: %w", u.Name, err)
 	}
 	if !exists {
-		stmt := "CREATE USER IF NOT EXISTS " + account + " " + m.cfg.AuthClause
-		if !m.cfg.DisableRequireSSL {
-			stmt += " REQUIRE SSL"
-		}
-		if _, err := m.db.ExecContext(ctx, stmt); err != nil {
+		if _, err := m.db.ExecContext(ctx, m.sql.createUser(account)); err != nil {
 			return res, fmt.Errorf("create user %s: %w", account, err)
 		}
 		res.Created = true
@@ -256,7 +235,7 @@ func (m *MySQL) EnsureUser(ctx context.Context, u ManagedUser) (EnsureResult, er
 		if err != nil {
 			return res, err
 		}
-		if _, err := m.db.ExecContext(ctx, "GRANT "+qr+" TO "+account); err != nil {
+		if _, err := m.db.ExecContext(ctx, m.sql.grantRole(qr, account)); err != nil {
 			return res, mysqlRoleError(fmt.Sprintf("grant role %s to %s", qr, account), err)
 		}
 		res.Granted = append(res.Granted, r)
@@ -286,22 +265,11 @@ func (m *MySQL) setDefaultRoles(ctx context.Context, account string, roles []str
 	if m.cfg.RolesActiveOnLogin {
 		return nil
 	}
-	list := "NONE"
-	if len(roles) > 0 {
-		use := roles
-		if m.cfg.Dialect == DialectMariaDB {
-			use = roles[:1]
-		}
-		q, err := quoteAll(QuoteMySQLIdent, use)
-		if err != nil {
-			return err
-		}
-		list = strings.Join(q, ", ")
+	q, err := quoteAll(QuoteMySQLIdent, roles)
+	if err != nil {
+		return err
 	}
-	stmt := "SET DEFAULT ROLE " + list + " TO " + account
-	if m.cfg.Dialect == DialectMariaDB {
-		stmt = "SET DEFAULT ROLE " + list + " FOR " + account
-	}
+	stmt := m.sql.setDefaultRoles(account, q)
 	if _, err := m.db.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("set default roles of %s: %w", account, err)
 	}
@@ -335,7 +303,7 @@ func (m *MySQL) RevokeRoles(ctx context.Context, name string, roles []string) ([
 		if err != nil {
 			return revoked, err
 		}
-		if _, err := m.db.ExecContext(ctx, "REVOKE "+qr+" FROM "+account); err != nil {
+		if _, err := m.db.ExecContext(ctx, m.sql.revokeRole(qr, account)); err != nil {
 			return revoked, fmt.Errorf("revoke role %s from %s: %w", qr, account, err)
 		}
 		revoked = append(revoked, r)
@@ -373,7 +341,7 @@ func (m *MySQL) DropUser(ctx context.Context, name string) error {
 	if entry == nil {
 		return fmt.Errorf("drop %q: %w", name, ErrNotManaged)
 	}
-	if _, err := m.db.ExecContext(ctx, "DROP USER IF EXISTS "+account); err != nil {
+	if _, err := m.db.ExecContext(ctx, m.sql.dropUser(account)); err != nil {
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && me.Number == 4006 { // ER_CANNOT_USER_REFERENCED_AS_DEFINER
 			return fmt.Errorf("drop user %s: %w: %v", account, ErrOwnsObjects, err)

@@ -40,9 +40,10 @@ type Postgres struct {
 	ledgerReady bool
 }
 
-// NewPostgres returns the engine over db (pgx stdlib), whose user needs CREATEROLE (RDS:
-// rds_superuser), ADMIN on the mapped roles and on rds_iam, and CREATE on the database for the
-// ledger schema.
+// NewPostgres returns the engine over db (pgx stdlib), whose user needs CREATEROLE, ADMIN OPTION
+// on rds_iam and on the mapped roles (PostgreSQL 16 and later grant no role without it), and
+// CREATE on the database for the ledger schema: exactly docs/provisioner/postgres.sql, which the
+// tests run.
 func NewPostgres(db *sql.DB, cfg PostgresConfig) (*Postgres, error) {
 	if cfg.IAMRole == "" {
 		cfg.IAMRole = DefaultIAMRole
