@@ -6,13 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // DefaultBus is the name of the account's default event bus.
 const DefaultBus = "default"
 
-// maxTargetsPerRule: "Targets per rule: 5" (EventBridge quotas); PutTargets refuses more.
+// maxTargetsPerRule: "Each rule can have up to five (5) targets associated with it at one
+// time" (PutTargets, API reference).
 const maxTargetsPerRule = 5
+
+// maxRulePatternLength is the "Event pattern size" quota of rules, in characters (EventBridge
+// quotas, default 2048); TestEventPattern takes up to maxPatternLength.
+const maxRulePatternLength = 2048
 
 // RuleSpec is a rule as the synthesized-rules golden file writes it.
 type RuleSpec struct {
@@ -79,6 +85,9 @@ func (e *Emulator) PutRule(spec RuleSpec) error {
 		return fmt.Errorf("PutRule %s: ValidationException: a rule must contain at least an EventPattern or ScheduleExpression", spec.Rule)
 	}
 	if hasPattern {
+		if n := utf8.RuneCount(spec.Pattern); n > maxRulePatternLength {
+			return fmt.Errorf("PutRule %s: LimitExceededException: the event pattern is %d characters, the quota is %d", spec.Rule, n, maxRulePatternLength)
+		}
 		p, err := ParsePattern(spec.Pattern)
 		if err != nil {
 			return fmt.Errorf("PutRule %s: %w", spec.Rule, err)

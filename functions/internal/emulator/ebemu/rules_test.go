@@ -180,6 +180,7 @@ func TestPutRuleRefusals(t *testing.T) {
 		{"no name", ebemu.RuleSpec{Pattern: json.RawMessage(`{"source":["a"]}`)}, "no name"},
 		{"neither pattern nor schedule", ebemu.RuleSpec{Rule: "r", Pattern: json.RawMessage(`null`)}, "at least an EventPattern or ScheduleExpression"},
 		{"refused pattern", ebemu.RuleSpec{Rule: "r", Pattern: json.RawMessage(`{"source":"a"}`)}, "InvalidEventPatternException"},
+		{"pattern over the 2048-character quota", ebemu.RuleSpec{Rule: "r", Pattern: json.RawMessage(`{"source":["` + strings.Repeat("a", 2040) + `"]}`)}, "LimitExceededException"},
 		{"six targets", ebemu.RuleSpec{Rule: "r", Pattern: json.RawMessage(`{"source":["a"]}`), Targets: six}, "LimitExceededException"},
 		{"unknown target kind", ebemu.RuleSpec{Rule: "r", Schedule: "rate(1 hour)", Targets: []ebemu.RuleTarget{{Kind: "queue", Name: "q"}}}, "kind \"queue\""},
 		{"Input and InputPath", ebemu.RuleSpec{Rule: "r", Schedule: "rate(1 hour)", Targets: []ebemu.RuleTarget{{Kind: ebemu.KindFunction, Name: "F", InputPath: "$.detail", Input: json.RawMessage(`{}`)}}}, "mutually exclusive"},
