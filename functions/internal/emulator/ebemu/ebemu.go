@@ -1,16 +1,25 @@
 // Package ebemu is an Amazon EventBridge emulator speaking the AWS JSON 1.1 protocol the SDK
-// uses, enough for PutEvents: it records the entries and turns each accepted one into the event
-// envelope a rule delivers to its target, so tests and the demo can hand the exact event to the
-// local state machine. Entries can be made to fail, as EventBridge does partially.
+// uses, enough for PutEvents and TestEventPattern: it records the entries and turns each
+// accepted one into the event envelope a rule delivers to its target. Entries can be made to
+// fail, as EventBridge does partially.
+//
+// It holds rules (PutRule, LoadRules; the deployment's own come from SynthesizedRules) whose
+// event patterns are compiled and matched as EventBridge's content filtering is documented
+// (ParsePattern, Match), and routes every accepted PutEvents entry, and every event put
+// directly with Deliver, to the targets of each matching rule: Go functions registered by kind
+// and name (RegisterTarget). FIDELITY.md lists what is reproduced and what is not.
 package ebemu
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/awsjson"
 )
 
 // Entry is one PutEvents request entry.
@@ -26,11 +35,14 @@ type Entry struct {
 type Emulator struct {
 	Account, Region string
 
-	mu       sync.Mutex
-	events   []json.RawMessage
-	calls    int
-	failNext int // entries to fail
-	seq      int
+	mu         sync.Mutex
+	events     []json.RawMessage
+	calls      int
+	failNext   int // entries to fail
+	seq        int
+	rules      []*compiledRule
+	targets    map[targetKey]TargetFunc
+	deliveries []Delivery
 }
 
 // New returns an emulator for the given account and region.
@@ -50,7 +62,7 @@ func (e *Emulator) Events() []json.RawMessage {
 	return append([]json.RawMessage(nil), e.events...)
 }
 
-// Calls is the number of PutEvents requests received.
+// Calls is the number of PutEvents requests received (TestEventPattern calls are not counted).
 func (e *Emulator) Calls() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -67,8 +79,12 @@ type result struct {
 var proto = awsjson.Protocol{Version: "1.1", TargetPrefix: "AWSEvents."}
 
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, body, ok := proto.Read(w, r, func(op string) bool { return op == "PutEvents" })
+	op, body, ok := proto.Read(w, r, func(op string) bool { return op == "PutEvents" || op == "TestEventPattern" })
 	if !ok {
+		return
+	}
+	if op == "TestEventPattern" {
+		e.testEventPattern(w, body)
 		return
 	}
 	var req struct{ Entries []Entry }
@@ -80,14 +96,37 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("PutEvents takes 1 to 10 entries, got %d", len(req.Entries)))
 		return
 	}
+	out, accepted := e.accept(req.Entries)
+	// Rules see each accepted event before PutEvents answers, so a test can assert on the
+	// deliveries as soon as its call returns. The caller's deadline does not bound them.
+	ctx := context.WithoutCancel(r.Context())
+	for _, a := range accepted {
+		// The envelope was just built by accept, so it is well formed.
+		_, _ = e.Deliver(ctx, a.bus, a.event)
+	}
+	proto.Write(w, out)
+}
+
+type putResult struct {
+	FailedEntryCount int
+	Entries          []result
+}
+
+type acceptedEvent struct {
+	bus   string
+	event json.RawMessage
+}
+
+// accept records the entries and answers each, returning the accepted events with their bus.
+func (e *Emulator) accept(entries []Entry) (putResult, []acceptedEvent) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls++
-	out := struct {
-		FailedEntryCount int
-		Entries          []result
-	}{}
-	for _, en := range req.Entries {
+	var (
+		out      putResult
+		accepted []acceptedEvent
+	)
+	for _, en := range entries {
 		if e.failNext > 0 {
 			e.failNext--
 			out.FailedEntryCount++
@@ -111,9 +150,48 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"resources": []string{}, "detail": json.RawMessage(en.Detail),
 		})
 		e.events = append(e.events, ev)
+		accepted = append(accepted, acceptedEvent{bus: busName(en.EventBusName), event: ev})
 		out.Entries = append(out.Entries, result{EventId: id})
 	}
-	proto.Write(w, out)
+	return out, accepted
+}
+
+// testEventPattern answers TestEventPattern: {"EventPattern", "Event"} → {"Result"}.
+func (e *Emulator) testEventPattern(w http.ResponseWriter, body []byte) {
+	var req struct{ EventPattern, Event string }
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "ValidationException", err.Error())
+		return
+	}
+	p, err := ParsePattern(json.RawMessage(req.EventPattern))
+	if err != nil {
+		msg := err.Error()
+		var refused *InvalidPatternError
+		if errors.As(err, &refused) {
+			msg = "Event pattern is not valid. Reason: " + refused.Reason
+		}
+		writeErr(w, http.StatusBadRequest, "InvalidEventPatternException", msg)
+		return
+	}
+	obj, err := decodeEvent(json.RawMessage(req.Event))
+	if err == nil {
+		err = requireEnvelope(obj)
+	}
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "InvalidEventPatternException", err.Error())
+		return
+	}
+	proto.Write(w, struct{ Result bool }{p.root.match(obj)})
+}
+
+// requireEnvelope checks the fields TestEventPattern requires of its event.
+func requireEnvelope(obj map[string]any) error {
+	for _, f := range []string{"id", "account", "source", "time", "region", "resources", "detail-type"} {
+		if _, ok := obj[f]; !ok {
+			return fmt.Errorf("event: the %q field is mandatory", f)
+		}
+	}
+	return nil
 }
 
 func writeErr(w http.ResponseWriter, status int, typ, msg string) {
