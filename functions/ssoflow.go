@@ -55,3 +55,15 @@ type PushResult struct {
 	GroupPush
 	Action string `json:"action"` // "added", "removed" or "unchanged"
 }
+
+// Step Functions' contract with the failure notifications: the detail-type of the status change
+// events EventBridge delivers to the notify function, the statuses that are failures, and the
+// error ssoflow revoke stops a grant's execution with (an ABORTED execution that is no failure).
+const (
+	DetailTypeExecutionStatusChange = "Step Functions Execution Status Change"
+	EventSourceStepFunctions        = "aws.states"
+	ErrorRevoked                    = "ssoflow.Revoked"
+)
+
+// FailedStatuses are the execution statuses a person is told about.
+var FailedStatuses = []string{"FAILED", "TIMED_OUT", "ABORTED"}

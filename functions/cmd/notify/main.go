@@ -1,5 +1,6 @@
-// Command notify is the Lambda on every state machine's Catch path: it publishes what failed,
-// for whom, and how to replay it, to the SNS topic.
+// Command notify is the target of the EventBridge rule on every ssoflow state machine's
+// "Step Functions Execution Status Change" events (FAILED, TIMED_OUT, ABORTED): it reads the
+// execution and publishes what failed, for whom, and how to replay it, to the SNS topic.
 package main
 
 import (
@@ -7,6 +8,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ssoflow/ssoflow/functions/envnames"
@@ -29,6 +31,6 @@ func main() {
 		log.Error("cannot start", "error", err)
 		os.Exit(1)
 	}
-	n := &notify.Notifier{TopicArn: topic, SNS: sns.NewFromConfig(cfg), Log: log}
-	lambda.Start(n.Handle)
+	n := &notify.Notifier{TopicArn: topic, SNS: sns.NewFromConfig(cfg), SFN: sfn.NewFromConfig(cfg), Log: log}
+	lambda.Start(n.HandleEvent)
 }

@@ -17,7 +17,10 @@ const demoGrantAccount = "111122223333"
 // access, and lets the real grant state machine end it (its wait shortened to 5 s).
 func (d *demo) justInTimeAccess(ctx context.Context) error {
 	d.heading("4. Just-in-time access, granted now and revoked automatically")
-	g := d.sb.StartGrants(5 * time.Second)
+	g, err := d.sb.StartGrants(5 * time.Second)
+	if err != nil {
+		return err
+	}
 	g.SSO.AddPermissionSet("ReadOnly", "read-only access")
 	g.SSO.AddAccount(demoGrantAccount)
 	vars := map[string]string{envnames.GrantStateMachineARN: g.StateMachineArn, envnames.SFNEndpoint: g.SFNURL, "USER": "demo"}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/ssoflow/ssoflow/functions"
 	"github.com/ssoflow/ssoflow/functions/envnames"
 	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 	"github.com/ssoflow/ssoflow/functions/internal/grant"
@@ -143,7 +144,7 @@ func runRevoke(ctx context.Context, env *Env, args []string) error {
 	// Stop the timer first: a grant still running would count as needing the access.
 	if d.Status == sfntypes.ExecutionStatusRunning {
 		if _, err := api.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: d.ExecutionArn,
-			Error: aws.String("ssoflow.Revoked"), Cause: aws.String("revoked early with ssoflow revoke by " + orSomeone(by))}); err != nil {
+			Error: aws.String(ssoflow.ErrorRevoked), Cause: aws.String("revoked early with ssoflow revoke by " + orSomeone(by))}); err != nil {
 			return fmt.Errorf("stop grant %s: %w", id, err)
 		}
 	}

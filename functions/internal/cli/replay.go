@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(Command{Name: "replay", Summary: "redrive failed executions (or start them anew when too old to redrive)", Run: runReplay})
+	register(Command{Name: "replay", Summary: "redrive failed executions from the step that failed (or start them anew where a redrive cannot help)", Run: runReplay})
 }
 
 // multi is a repeatable string flag.
@@ -25,13 +25,15 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func runReplay(ctx context.Context, env *Env, args []string) error {
-	fs := flags(env, "replay", "--state-machine ARN [--since 24h|RFC3339] [--execution NAME|ARN]... [--anew] [--dry-run]")
+	fs := flags(env, "replay", "--state-machine ARN [--since 24h|RFC3339] [--execution NAME|ARN]... [--anew] [--wait] [--dry-run]")
 	smArn := fs.String("state-machine", "", "state machine ARN, e.g. the provision state machine's (default $"+envnames.StateMachineARN+")")
 	since := fs.String("since", "24h", "replay executions that closed since this long ago (e.g. 24h, 72h) or this time (RFC 3339)")
 	var execs multi
 	fs.Var(&execs, "execution", "replay only this execution, by name or ARN, whenever it closed (repeatable)")
 	dry := fs.Bool("dry-run", false, "list what would be replayed, and how, without doing it")
 	anew := fs.Bool("anew", false, "start each execution anew with its input (from the first step, planning again) instead of redriving it")
+	wait := fs.Bool("wait", false, "wait for each replayed execution to end and report how it ended (exit 1 unless all SUCCEEDED)")
+	waitFor := fs.Duration("wait-timeout", 30*time.Minute, "with --wait: how long to wait at most")
 	aborted := fs.Bool("include-aborted", false, "also replay TIMED_OUT and ABORTED executions, not only FAILED ones")
 	endpoint := fs.String("endpoint", "", "Step Functions endpoint URL, e.g. the local emulator's, which is then used with static local credentials (default $"+envnames.SFNEndpoint+")")
 	if err := fs.Parse(args); err != nil {
@@ -61,13 +63,14 @@ func runReplay(ctx context.Context, env *Env, args []string) error {
 	}
 	s, err := replay.Run(ctx, api, replay.Options{
 		StateMachineArn: arn, Since: from, Executions: execs, IncludeAborted: *aborted, Anew: *anew, DryRun: *dry,
+		Wait: *wait, WaitTimeout: *waitFor, Now: env.now,
 		Progress: func(format string, a ...any) { fmt.Fprintf(env.Stderr, format+"\n", a...) },
 	})
 	if err != nil {
 		return err
 	}
 	for _, it := range s.Items {
-		what := map[replay.Action]string{replay.Redrive: "redriven", replay.Restart: "restarted", replay.Skip: "skipped"}[it.Action]
+		what := map[replay.Action]string{replay.Redrive: "redriven", replay.Restart: "started anew", replay.Skip: "skipped"}[it.Action]
 		if *dry {
 			what = string(it.Action)
 		}
@@ -75,6 +78,12 @@ func runReplay(ctx context.Context, env *Env, args []string) error {
 			what = "failed to " + what + ": " + it.Error
 		} else if it.NewARN != "" {
 			what += " as " + it.NewARN
+		}
+		if it.Why != "" && it.Error == "" {
+			what += " (" + it.Why + ")"
+		}
+		if it.Ended != "" {
+			what += ": " + it.Ended
 		}
 		if *dry && it.Action != replay.Skip && it.Error == "" {
 			what = "would " + what

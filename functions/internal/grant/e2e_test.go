@@ -127,8 +127,8 @@ func TestEarlyRevokeRemovesAccessAndStopsTheTimer(t *testing.T) {
 	}
 }
 
-// Must show 1: a FAILED assignment status ends the execution FAILED through the notification
-// path; nothing announces the access.
+// Must show 1: a FAILED assignment status ends the execution FAILED in the CreationFailed Fail
+// state, and the failure is emailed through the status-change rule; nothing announces the access.
 func TestFailedAssignmentStatusIsAFailureNotASuccess(t *testing.T) {
 	w := start(t)
 	w.sso.FailNextCreation("Received a 409 status error: the permission set is being provisioned")
@@ -138,8 +138,8 @@ func TestFailedAssignmentStatusIsAFailureNotASuccess(t *testing.T) {
 		t.Fatalf("execution %s %q %q, want FAILED AssignmentFailed with Identity Center's reason", x.Status, x.Error, x.Cause)
 	}
 	visited := x.Local.Visited()
-	if index(visited, "Announce") >= 0 || index(visited, "Notify") < 0 {
-		t.Errorf("states: %v, want Notify and no Announce", visited)
+	if index(visited, "Announce") >= 0 || visited[len(visited)-1] != "CreationFailed" {
+		t.Errorf("states: %v, want the CreationFailed Fail state last and no Announce", visited)
 	}
 	subjects := w.subjects()
 	if len(subjects) != 1 || subjects[0] != "ssoflow: could not grant jane@example.com ReadOnly on 111122223333" {

@@ -27,6 +27,8 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/grant"
 	idstore "github.com/ssoflow/ssoflow/functions/internal/identitystore"
 	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
+	"github.com/ssoflow/ssoflow/functions/internal/notify"
+	"github.com/ssoflow/ssoflow/functions/internal/sandbox"
 )
 
 const (
@@ -106,6 +108,12 @@ func startAt(t *testing.T, now time.Time) *world {
 		SNS:       sns.NewFromConfig(awsconf.Local(), func(o *sns.Options) { o.BaseEndpoint = aws.String(snsURL) }),
 		Log:       slog.New(slog.NewTextHandler(w.logs, nil)),
 		Now:       w.now,
+	}
+	// Failures reach SNS as on AWS: the execution's status change, through the synthesized
+	// status-change rule, to the notify function, which reads the execution back.
+	n := notify.Notifier{TopicArn: topicArn, SNS: w.svc.SNS, Log: w.svc.Log}
+	if _, err := sandbox.WatchFailures(w.sfn, w.sfnURL, n, w.svc.Log); err != nil {
+		t.Fatal(err)
 	}
 	m, err := localsfn.LoadNamed("grant", nil)
 	if err != nil {

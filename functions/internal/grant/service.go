@@ -143,8 +143,6 @@ func (s *Service) Handle(ctx context.Context, ev Event) (any, error) {
 		out, err = s.Announce(ctx, ev)
 	case "announceEnd":
 		out, err = s.AnnounceEnd(ctx, ev)
-	case "notifyFailure":
-		out, err = s.NotifyFailure(ctx, ev)
 	default:
 		err = errs.Invalid("unknown grant action %q", ev.Action)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -28,8 +27,7 @@ type work struct {
 
 // databaseHandlers answer the provision machine for a plan of one local and one remote
 // database; remote is the provisioner registered for remoteFn.
-func databaseHandlers(t *testing.T, remote lambda.Handler, notified *[]notice) (map[string]lambda.Handler, map[string]lambda.Handler) {
-	var mu sync.Mutex
+func databaseHandlers(t *testing.T, remote lambda.Handler) (map[string]lambda.Handler, map[string]lambda.Handler) {
 	return map[string]lambda.Handler{
 			"ResolveFunctionArn": lambda.NewHandler(func(context.Context, json.RawMessage) (any, error) {
 				return map[string]any{"kind": "database", "databases": []work{
@@ -46,12 +44,6 @@ func databaseHandlers(t *testing.T, remote lambda.Handler, notified *[]notice) (
 					t.Errorf("the pipeline's own provisioner got %+v, want orders only", w)
 				}
 				return map[string]any{"database": w.Database, "report": map[string]any{"counts": map[string]int{"created": 1}}}, nil
-			}),
-			"NotifyFunctionArn": lambda.NewHandler(func(_ context.Context, n notice) (any, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				*notified = append(*notified, n)
-				return map[string]string{"messageId": "m-1"}, nil
 			}),
 		}, map[string]lambda.Handler{
 			remoteFn: remote,
@@ -76,8 +68,7 @@ func TestLambdaInvokeWithCredentialsReachesTheRemoteHandler(t *testing.T) {
 		}
 		return map[string]any{"database": w.Database, "report": map[string]any{"counts": map[string]int{"created": 2}}}, nil
 	})
-	var notified []notice
-	handlers, functions := databaseHandlers(t, remote, &notified)
+	handlers, functions := databaseHandlers(t, remote)
 	exe, err := m.Run(context.Background(), map[string]any{"detail": map[string]any{}}, localsfn.Options{Handlers: handlers, Functions: functions, ExecutionName: "remote-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -115,8 +106,8 @@ func TestLambdaInvokeWithCredentialsReachesTheRemoteHandler(t *testing.T) {
 }
 
 // A failure in the far account takes the same path as a local one: retried when retryable,
-// then caught by the Map and notified; the execution ends FAILED with the function's error.
-func TestRemoteFailureIsRetriedThenNotified(t *testing.T) {
+// then the Map fails and the execution ends FAILED at that step with the function's error.
+func TestRemoteFailureIsRetriedThenFailsTheExecution(t *testing.T) {
 	m, err := localsfn.Load(provisionASL(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -126,8 +117,7 @@ func TestRemoteFailureIsRetriedThenNotified(t *testing.T) {
 		calls.Add(1)
 		return nil, errs.Retryable(errors.New("database ledger refused the connection"))
 	})
-	var notified []notice
-	handlers, functions := databaseHandlers(t, remote, &notified)
+	handlers, functions := databaseHandlers(t, remote)
 	exe, err := m.Run(context.Background(), map[string]any{}, localsfn.Options{Handlers: handlers, Functions: functions, ExecutionName: "remote-2"})
 	if err != nil {
 		t.Fatal(err)
@@ -143,20 +133,19 @@ func TestRemoteFailureIsRetriedThenNotified(t *testing.T) {
 			t.Errorf("invocation %+v, want role %s and RetryableError", inv, remoteRole)
 		}
 	}
-	if len(notified) != 1 || notified[0].Input.Error.Error != "RetryableError" {
-		t.Errorf("notified %+v, want one RetryableError notice", notified)
+	if v := exe.Visited(); v[len(v)-1] != "ProvisionRemoteDatabase" {
+		t.Errorf("visited %v: want the execution to end at the remote provisioner's step", v)
 	}
 }
 
-// A function ARN nobody registered fails as Lambda does (ResourceNotFoundException), is not
-// retried, and is notified.
+// A function ARN nobody registered fails as Lambda does (ResourceNotFoundException) and is not
+// retried.
 func TestUnknownFunctionIsResourceNotFound(t *testing.T) {
 	m, err := localsfn.Load(provisionASL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var notified []notice
-	handlers, _ := databaseHandlers(t, nil, &notified)
+	handlers, _ := databaseHandlers(t, nil)
 	exe, err := m.Run(context.Background(), map[string]any{}, localsfn.Options{Handlers: handlers, ExecutionName: "remote-3"})
 	if err != nil {
 		t.Fatal(err)
@@ -166,8 +155,5 @@ func TestUnknownFunctionIsResourceNotFound(t *testing.T) {
 	}
 	if len(exe.Invocations) != 1 || exe.Invocations[0].RoleArn != remoteRole {
 		t.Errorf("invocations %+v, want one attempt with role %s", exe.Invocations, remoteRole)
-	}
-	if len(notified) != 1 {
-		t.Errorf("notified %d times, want 1", len(notified))
 	}
 }

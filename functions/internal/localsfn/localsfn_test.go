@@ -23,23 +23,16 @@ func provisionASL(t *testing.T) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "statemachines", "provision.asl.json")
 }
 
-type notice struct {
-	Input struct {
-		Error struct{ Error, Cause string } `json:"error"`
-	} `json:"input"`
-	ExecutionArn string `json:"executionArn"`
-}
-
 // The real provision definition: Resolve fails twice with RetryableError and is retried, then the
-// SCIM push fails with InvalidInputError, which is not retried: Catch sends it to Notify and the
-// execution ends FAILED with the original error name, ready to be redriven.
-func TestRetriedThenCaughtEndsInFailureBranch(t *testing.T) {
+// SCIM push fails with InvalidInputError, which is not retried: the execution FAILS at that step
+// with the original error name (no Catch leads it elsewhere), so a redrive reruns that step; the
+// notification comes from the execution's status change, not from a state.
+func TestRetriedThenFailsAtTheStep(t *testing.T) {
 	m, err := localsfn.Load(provisionASL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var resolveCalls, pushCalls atomic.Int32
-	var notified []notice
 	handlers := map[string]lambda.Handler{
 		"ResolveFunctionArn": lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (map[string]any, error) {
 			if resolveCalls.Add(1) <= 2 {
@@ -62,10 +55,6 @@ func TestRetriedThenCaughtEndsInFailureBranch(t *testing.T) {
 			t.Error("the database step must not run for an Okta change")
 			return nil, nil
 		}),
-		"NotifyFunctionArn": lambda.NewHandler(func(ctx context.Context, in notice) (any, error) {
-			notified = append(notified, in)
-			return map[string]string{"messageId": "m-1"}, nil
-		}),
 	}
 	exe, err := m.Run(context.Background(), map[string]any{"source": "ssoflow.okta", "detail": map[string]any{}}, localsfn.Options{Handlers: handlers, ExecutionName: "test-1"})
 	if err != nil {
@@ -83,23 +72,17 @@ func TestRetriedThenCaughtEndsInFailureBranch(t *testing.T) {
 	if got := pushCalls.Load(); got != 1 {
 		t.Errorf("PushToIdentityCenter ran %d times, want 1 (InvalidInputError is not retried)", got)
 	}
-	if got := exe.Count("StateCaught", "PushToIdentityCenter"); got != 1 {
-		t.Errorf("StateCaught events for PushToIdentityCenter: %d, want 1", got)
+	if got := exe.Count("StateCaught", ""); got != 0 {
+		t.Errorf("StateCaught events: %d, want none", got)
 	}
-	want := []string{"Resolve", "Route", "PushToIdentityCenter", "Notify", "Failed"}
+	want := []string{"Resolve", "Route", "PushToIdentityCenter"}
 	if got := exe.Visited(); !slices.Equal(got, want) {
-		t.Errorf("visited %v, want %v", got, want)
-	}
-	if len(notified) != 1 {
-		t.Fatalf("notify ran %d times, want 1", len(notified))
-	}
-	if notified[0].Input.Error.Error != "InvalidInputError" || notified[0].ExecutionArn != exe.ARN {
-		t.Errorf("notify got error %+v for %s, want InvalidInputError for %s", notified[0].Input.Error, notified[0].ExecutionArn, exe.ARN)
+		t.Errorf("visited %v, want %v (the execution ends at the step that failed)", got, want)
 	}
 }
 
 // Retries are bounded: a step that keeps failing with RetryableError is tried MaxAttempts+1
-// times and then caught.
+// times, then the execution fails there.
 func TestRetriesAreBoundedByMaxAttempts(t *testing.T) {
 	m, err := localsfn.Load(provisionASL(t), nil)
 	if err != nil {
@@ -112,7 +95,7 @@ func TestRetriesAreBoundedByMaxAttempts(t *testing.T) {
 			calls.Add(1)
 			return errs.Retryable(errors.New("still throttled"))
 		}),
-		"ScimPushFunctionArn": noop, "DbUsersFunctionArn": noop, "NotifyFunctionArn": noop,
+		"ScimPushFunctionArn": noop, "DbUsersFunctionArn": noop,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +151,6 @@ func TestStateDataQuota(t *testing.T) {
 			}),
 			"ScimPushFunctionArn": lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) { return nil, nil }),
 			"DbUsersFunctionArn":  lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) { return nil, nil }),
-			"NotifyFunctionArn":   lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) { return nil, nil }),
 		}
 		exe, err := m.Run(context.Background(), map[string]any{"id": "e-1"}, localsfn.Options{Handlers: handlers})
 		if err != nil {

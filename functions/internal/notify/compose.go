@@ -10,17 +10,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
-)
 
-// Failure is what the state machines' Notify state passes: the state input at the Catch (the
-// source event, with the plan when Resolve got that far and the caught error), and the
-// execution's identity from the context object.
-type Failure struct {
-	Input           json.RawMessage `json:"input"`
-	ExecutionArn    string          `json:"executionArn"`
-	ExecutionName   string          `json:"executionName"`
-	StateMachineArn string          `json:"stateMachineArn"`
-}
+	"github.com/ssoflow/ssoflow/functions/internal/execution"
+)
 
 // Message is one notification.
 type Message struct {
@@ -28,7 +20,7 @@ type Message struct {
 	Body    string
 }
 
-// input is the part of the state input the message needs.
+// input is the part of the failed step's input the message needs.
 type input struct {
 	ID         string          `json:"id"`
 	Source     string          `json:"source"`
@@ -44,37 +36,76 @@ type input struct {
 		} `json:"push"`
 		Summary string `json:"summary"`
 	} `json:"plan"`
-	Error struct {
-		Error string `json:"Error"`
-		Cause string `json:"Cause"`
-	} `json:"error"`
+	grantInput
 }
 
 // SubjectLimit is SNS's: subjects must be shorter than 100 ASCII characters.
 const SubjectLimit = 99
 
 // Compose writes the message for f.
-func Compose(f Failure) (Message, error) {
+func Compose(f execution.Failure) (Message, error) {
 	var in input
-	if err := json.Unmarshal(f.Input, &in); err != nil {
-		return Message{}, fmt.Errorf("decode failed execution input: %w", err)
+	if len(f.Input) > 0 {
+		if err := json.Unmarshal(f.Input, &in); err != nil {
+			return Message{}, fmt.Errorf("decode the failed step's input: %w", err)
+		}
 	}
-	what := describe(in)
+	what := describe(in, f.StateMachineArn)
 	subject := Subject("ssoflow: could not " + what)
 	region := regionOf(f.ExecutionArn, in.Region)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "ssoflow could not %s.\n\n", what)
-	fmt.Fprintf(&b, "Error\n  %s: %s\n\n", orUnknown(in.Error.Error), orUnknown(cause(in.Error.Cause)))
-	fmt.Fprintf(&b, "What to do\n  %s\n\n", advice(in.Error.Error))
-	fmt.Fprintf(&b, "Replay (after fixing the cause; it redrives the execution from the step that failed)\n  ssoflow replay --state-machine %s --execution %s\n\n", f.StateMachineArn, f.ExecutionName)
+	switch f.Status {
+	case "TIMED_OUT":
+		fmt.Fprintf(&b, "Error\n  the execution timed out%s\n\n", at(f.State))
+	case "ABORTED":
+		fmt.Fprintf(&b, "Error\n  the execution was stopped%s%s\n\n", at(f.State), by(f))
+	default:
+		fmt.Fprintf(&b, "Error\n  %s: %s\n\n", orUnknown(f.Error), orUnknown(cause(f.Cause)))
+		if f.State != "" {
+			fmt.Fprintf(&b, "Step\n  %s\n\n", f.State)
+		}
+	}
+	fmt.Fprintf(&b, "What to do\n  %s\n\n", advice(f, in))
+	if in.GrantID != "" {
+		b.WriteString(in.grantInput.request())
+	}
+	replay := fmt.Sprintf("ssoflow replay --state-machine %s --execution %s", f.StateMachineArn, f.ExecutionName)
+	switch execution.ReplayOf(f) {
+	case execution.ReplayNone:
+		b.WriteString("Replay\n  Replaying cannot fix this: the change itself is invalid. Once the source is fixed, the next\n  event or the scheduled reconcile applies it.\n\n")
+	case execution.ReplayAnew:
+		fmt.Fprintf(&b, "Replay (after fixing the cause; it starts the execution anew with its input, because a\nredrive would end at the same %s step again)\n  %s\n\n", f.State, replay)
+	default:
+		fmt.Fprintf(&b, "Replay (after fixing the cause; it redrives the execution from the step that failed)\n  %s\n\n", replay)
+	}
 	fmt.Fprintf(&b, "Execution\n  %s\n  %s\n\n", f.ExecutionArn, consoleLink(region, f.ExecutionArn))
-	fmt.Fprintf(&b, "Source event\n%s\n", indent(sourceEvent(f.Input)))
+	if len(f.Input) > 0 {
+		fmt.Fprintf(&b, "Source event\n%s\n", indent(sourceEvent(f.Input)))
+	}
 	return Message{Subject: subject, Body: b.String()}, nil
 }
 
+func at(state string) string {
+	if state == "" {
+		return ""
+	}
+	return " at step " + state
+}
+
+func by(f execution.Failure) string {
+	if f.Cause == "" {
+		return ""
+	}
+	return " (" + f.Cause + ")"
+}
+
 // describe says what the execution was doing, for whom, from the most specific thing known.
-func describe(in input) string {
+func describe(in input, stateMachineArn string) string {
+	if g := in.grantInput; g.GrantID != "" && g.User != "" {
+		return g.describe()
+	}
 	if in.Plan != nil && in.Plan.Push != nil && in.Plan.Push.UserName != "" {
 		if in.Plan.Push.Member {
 			return fmt.Sprintf("add %s to %s", in.Plan.Push.UserName, in.Plan.Push.TargetGroup)
@@ -132,24 +163,38 @@ func describe(in input) string {
 		}
 		return fmt.Sprintf("apply Identity Center change %s (%s)", d.EventName, strings.Join(parts, ", "))
 	}
+	if strings.HasSuffix(stateMachineArn, "-reconcile") {
+		return "reconcile Identity Center with Okta"
+	}
 	if in.ID != "" {
 		return "process event " + in.ID
 	}
 	return "process an event"
 }
 
-func advice(errorName string) string {
-	switch errorName {
+func advice(f execution.Failure, in input) string {
+	switch f.Status {
+	case "TIMED_OUT":
+		return "The execution ran past its time limit. Check ssoflow's logs for the step that was running, then replay."
+	case "ABORTED":
+		return "Someone or something stopped the execution. If that was not intended, replay it."
+	}
+	if a := in.grantInput.advice(f.Error); a != "" {
+		return a
+	}
+	switch f.Error {
 	case "NotProvisionedError":
 		return "The user is not in IAM Identity Center yet, and ssoflow waited for it. Check that Okta's\n  AWS IAM Identity Center app assigns and pushes this user, then replay."
 	case "RetryableError", "States.Timeout", "Lambda.TooManyRequestsException", "Lambda.ServiceException":
 		return "A service kept failing or throttling through every retry. Check the service's health and\n  ssoflow's logs for this execution, then replay."
 	case "InvalidInputError":
-		return "The change can never succeed as it is (for example a user name that is not a safe\n  database identifier, or a malformed event). Fix the source, then replay."
+		return "The change can never succeed as it is (for example a user name that is not a safe\n  database identifier, or a malformed event). Fix it at the source (Okta or Identity Center)."
 	case "ReconcileRefused":
-		return "The reconcile refused to remove more than its configured share of a group's members\n  (an outage that returns empty groups must not empty Identity Center). Check the groups it\n  names in Okta; if the removals are right, run `ssoflow reconcile --force`, or replay."
+		return "The reconcile refused to remove more than its configured share of a group's members\n  (an outage that returns empty groups must not empty Identity Center). Check the groups it\n  names in Okta; if the removals are right, run `ssoflow reconcile --force`."
 	case "ReconcileFailed":
 		return "Some groups could not be reconciled (the message names them); the others were. Check\n  ssoflow's logs for this execution, then replay, or wait for the next scheduled run."
+	case "States.DataLimitExceeded":
+		return "A step's data grew past Step Functions' 256 KiB limit. Check that the plan bucket is deployed\n  (it takes large plans by reference), then replay."
 	case "ConfigError":
 		return "ssoflow's configuration or one of its secrets is wrong or missing (the message names it).\n  Fix cdk.json or the secret, deploy, then replay."
 	}
@@ -197,9 +242,9 @@ func sourceEvent(raw json.RawMessage) string {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return string(raw)
 	}
-	delete(m, "error")
-	delete(m, "plan")
-	delete(m, "result")
+	for _, k := range []string{"error", "plan", "result", "outcome", "op", "others", "grant"} {
+		delete(m, k)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/snsemu"
+	"github.com/ssoflow/ssoflow/functions/internal/execution"
 	"github.com/ssoflow/ssoflow/functions/internal/notify"
 )
 
@@ -27,18 +28,33 @@ const (
 	execArn = "arn:aws:states:eu-west-1:111122223333:execution:ssoflow-dev-provision:5f1c2d3e-okta-add"
 )
 
-func failure(t *testing.T, name string) notify.Failure {
+// failure reads testdata/<name>.failure.json: what Read returns for a failed execution. The
+// state machine is named by the fixture's prefix (provision, reconcile or grant).
+func failure(t *testing.T, name string) execution.Failure {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name+".input.json"))
+	raw, err := os.ReadFile(filepath.Join("testdata", name+".failure.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return notify.Failure{Input: raw, ExecutionArn: execArn, ExecutionName: "5f1c2d3e-okta-add", StateMachineArn: smArn}
+	var f execution.Failure
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	machine := "provision"
+	for _, m := range []string{"reconcile", "grant"} {
+		if strings.HasPrefix(name, m) {
+			machine = m
+		}
+	}
+	f.StateMachineArn = strings.Replace(smArn, "provision", machine, 1)
+	f.ExecutionArn = strings.Replace(execArn, "provision", machine, 1)
+	f.ExecutionName = "5f1c2d3e-okta-add"
+	return f
 }
 
 // Golden: the exact text a person receives, for each kind of failure.
 func TestComposeGolden(t *testing.T) {
-	for _, name := range []string{"okta-add-not-provisioned", "okta-event-before-plan", "cloudtrail-db-invalid-name", "reconcile-refused"} {
+	for _, name := range []string{"okta-add-not-provisioned", "okta-event-before-plan", "cloudtrail-db-invalid-name", "reconcile-refused", "grant-assignment-failed", "provision-aborted"} {
 		t.Run(name, func(t *testing.T) {
 			msg, err := notify.Compose(failure(t, name))
 			if err != nil {
@@ -97,15 +113,36 @@ func TestNotifierPublishes(t *testing.T) {
 		t.Error("no message id returned")
 	}
 
-	// A failed publish is an error, so the Notify state's Retry tries again.
+	// A failed publish is an error, so the rule's retry policy delivers the event again.
 	emu.FailNext(5)
 	if _, err := n.Handle(context.Background(), f); err == nil {
 		t.Error("publish to a failing SNS succeeded")
 	}
 }
 
+// The replay a message offers: a redrive, a new start where a redrive would re-enter the same
+// Fail state, and none where the input itself is wrong.
+func TestReplayOf(t *testing.T) {
+	for name, want := range map[string]execution.Replay{
+		"okta-add-not-provisioned": execution.ReplayRedrive, "reconcile-refused": execution.ReplayAnew,
+		"grant-assignment-failed": execution.ReplayAnew, "cloudtrail-db-invalid-name": execution.ReplayNone, "provision-aborted": execution.ReplayRedrive,
+	} {
+		f := failure(t, name)
+		if got := execution.ReplayOf(f); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+		msg, err := notify.Compose(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if offered := strings.Contains(msg.Body, "ssoflow replay --state-machine"); offered != (want != execution.ReplayNone) {
+			t.Errorf("%s: the message offers the replay command: %v, want %v", name, offered, want != execution.ReplayNone)
+		}
+	}
+}
+
 func TestComposeRejectsGarbage(t *testing.T) {
-	_, err := notify.Compose(notify.Failure{Input: json.RawMessage(`not json`)})
+	_, err := notify.Compose(execution.Failure{Input: json.RawMessage(`not json`)})
 	if err == nil {
 		t.Error("Compose accepted input that is not JSON")
 	}

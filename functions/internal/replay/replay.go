@@ -1,10 +1,12 @@
 // Package replay brings failed executions of a state machine back: it lists the executions that
-// failed (and, when asked, timed out or were aborted) since a time, and redrives each
-// (RedriveExecution resumes it from the step that failed). Where a redrive is no longer possible
-// (the execution closed more than 14 days ago, or Step Functions answers
-// ExecutionNotRedrivable) it starts the execution anew with the same input under a new name
-// derived from the old one. ssoflow's state machines re-read the source at every step, so a
-// replay converges to today's truth, never to the event's.
+// failed (and, when asked, timed out or were aborted) since a time, and decides for each from
+// its own history (execution.ReplayOf): a redrive (RedriveExecution resumes it at the step that
+// failed, AWS reruns nothing that succeeded), or a new start with the same input under a new
+// name derived from the old one, where a redrive cannot help: the execution ended in a Fail
+// state (a redrive re-enters it and fails again), its input was invalid (a redrive would reuse
+// the plan; a new start re-reads the source), it closed more than 14 days ago, or Step Functions
+// answers ExecutionNotRedrivable. ssoflow's state machines re-read the source, so a replay
+// converges to today's truth, never to the event's. With Wait it waits for each replay to end.
 package replay
 
 import (
@@ -19,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/ssoflow/ssoflow/functions/internal/execution"
 )
 
 // RedriveWindow is how long after it closed an execution can be redriven.
@@ -32,6 +36,7 @@ type API interface {
 	ListExecutions(context.Context, *sfn.ListExecutionsInput, ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error)
 	DescribeExecution(context.Context, *sfn.DescribeExecutionInput, ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 	RedriveExecution(context.Context, *sfn.RedriveExecutionInput, ...func(*sfn.Options)) (*sfn.RedriveExecutionOutput, error)
+	GetExecutionHistory(context.Context, *sfn.GetExecutionHistoryInput, ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error)
 	StartExecution(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
 }
 
@@ -58,6 +63,11 @@ type Options struct {
 	// state machine runs again from the first step (e.g. to plan a change again).
 	Anew   bool
 	DryRun bool
+	// Wait waits for every replayed execution to end (at most WaitTimeout, default 30 minutes,
+	// polling every PollInterval, default 5 s) and reports how each ended.
+	Wait         bool
+	WaitTimeout  time.Duration
+	PollInterval time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Progress receives human-readable progress lines (the CLI prints them on stderr).
@@ -75,29 +85,44 @@ type Item struct {
 	NewARN   string    `json:"newExecutionArn,omitempty"` // the restarted execution
 	Error    string    `json:"error,omitempty"`
 	Executed bool      `json:"executed"` // false in a dry run
+	// Ended is how the replayed execution ended (with Wait): SUCCEEDED, FAILED, TIMED_OUT,
+	// ABORTED, or "" when it was still running at the deadline.
+	Ended string `json:"ended,omitempty"`
 }
 
 // Summary is a whole replay.
 type Summary struct {
 	Items                                []Item
-	Redriven, Restarted, Skipped, Failed int
+	Redriven, Restarted, Skipped, Failed int // Failed: the replay could not be started
+	Waited                               bool
+	Succeeded, FailedAgain, StillRunning int // with Wait: how the replays ended
 }
 
-// String is the summary line, e.g. "3 redriven, 1 restarted, 0 failed".
+// String is the summary line: what was started, e.g. "2 replays started (1 redriven, 1
+// started anew), 0 could not be started", then with Wait how they ended, e.g. "; then 1
+// SUCCEEDED, 1 did not succeed, 0 still running". Without Wait nothing is said to have
+// succeeded: a started replay has only started.
 func (s Summary) String() string {
-	line := fmt.Sprintf("%d redriven, %d restarted, %d failed", s.Redriven, s.Restarted, s.Failed)
+	line := fmt.Sprintf("%d replays started (%d redriven, %d started anew), %d could not be started",
+		s.Redriven+s.Restarted, s.Redriven, s.Restarted, s.Failed)
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
+	}
+	if s.Waited {
+		line += fmt.Sprintf("; then %d SUCCEEDED, %d did not succeed, %d still running", s.Succeeded, s.FailedAgain, s.StillRunning)
 	}
 	return line
 }
 
-// Err is non-nil when some replay failed.
+// Err is non-nil when some replay could not be started or, with Wait, did not succeed.
 func (s Summary) Err() error {
-	if s.Failed == 0 {
-		return nil
+	switch {
+	case s.Failed > 0:
+		return fmt.Errorf("%d of %d replays could not be started", s.Failed, len(s.Items))
+	case s.FailedAgain > 0 || s.StillRunning > 0:
+		return fmt.Errorf("%d of %d replays did not succeed (%d still running)", s.FailedAgain+s.StillRunning, len(s.Items), s.StillRunning)
 	}
-	return fmt.Errorf("%d of %d replays failed", s.Failed, len(s.Items))
+	return nil
 }
 
 // Run replays. An error is returned when the executions cannot be listed; failures of single
@@ -135,6 +160,9 @@ func Run(ctx context.Context, api API, o Options) (Summary, error) {
 			progress("%s: %s%s", it.Name, verb(it, o.DryRun), because(it.Why))
 		}
 		s.Items = append(s.Items, it)
+	}
+	if o.Wait && !o.DryRun {
+		waitAll(ctx, api, o, &s, progress)
 	}
 	return s, nil
 }
@@ -224,6 +252,11 @@ func replayOne(ctx context.Context, api API, o Options, x types.ExecutionListIte
 		it.Action, it.Why = Restart, fmt.Sprintf("closed %d days ago, beyond the 14-day redrive window", int(age.Hours()/24))
 	} else if o.Anew {
 		it.Action, it.Why = Restart, "asked to start anew"
+	} else if why, err := redriveCannotHelp(ctx, api, aws.ToString(x.ExecutionArn)); err != nil {
+		it.Error = err.Error()
+		return it
+	} else if why != "" {
+		it.Action, it.Why = Restart, why
 	}
 	if o.DryRun {
 		if it.Action == Redrive {
@@ -256,6 +289,22 @@ func replayOne(ctx context.Context, api API, o Options, x types.ExecutionListIte
 	}
 	it.NewARN = arn
 	return it
+}
+
+// redriveCannotHelp reads the execution's history and says why a redrive cannot make it
+// succeed, or "" when it can.
+func redriveCannotHelp(ctx context.Context, api API, arn string) (string, error) {
+	f, err := execution.Read(ctx, api, arn)
+	if err != nil {
+		return "", fmt.Errorf("read execution: %w", err)
+	}
+	switch execution.ReplayOf(f) {
+	case execution.ReplayAnew:
+		return fmt.Sprintf("it ended in the Fail state %s, which a redrive would re-enter and fail again", f.State), nil
+	case execution.ReplayNone:
+		return fmt.Sprintf("its step %s found the input invalid; a redrive would reuse it, a new start re-reads the source", f.State), nil
+	}
+	return "", nil
 }
 
 // restart starts x anew with its input, under NewName(x's name).

@@ -32,7 +32,7 @@ type Grants struct {
 
 // StartGrants adds the just-in-time path. Every grant's wait until its end is replaced by
 // waitUntilEnd, and the status polls wait 20 ms, so a demo or test sees the automatic end.
-func (s *Sandbox) StartGrants(waitUntilEnd time.Duration) *Grants {
+func (s *Sandbox) StartGrants(waitUntilEnd time.Duration) (*Grants, error) {
 	g := &Grants{SSO: ssoadminemu.New(InstanceArn), Orgs: orgsemu.New(Account), SFN: sfnemu.New(), StateMachineArn: sfnemu.ARN("grant")}
 	// Validate checks a grant's account with Organizations: the sandbox's account is an ACTIVE
 	// member, so the demo's grant on it goes through. Other accounts are seeded through Orgs.
@@ -58,6 +58,9 @@ func (s *Sandbox) StartGrants(waitUntilEnd time.Duration) *Grants {
 			WaitDefault: 20 * time.Millisecond,
 		},
 	})
+	if err := s.WatchFailures(g.SFN, g.SFNURL); err != nil {
+		return nil, err
+	}
 	s.grants = g
-	return g
+	return g, nil
 }

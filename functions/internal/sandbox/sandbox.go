@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -104,6 +105,9 @@ type Sandbox struct {
 	identityURL  string
 	grantMachine *localsfn.Machine
 	grants       *Grants
+
+	mu       sync.Mutex
+	watchers []*FailureWatch
 }
 
 func (s *Sandbox) serve(h http.Handler) string {
@@ -206,7 +210,6 @@ func (s *Sandbox) Handlers() map[string]lambda.Handler {
 	h := map[string]lambda.Handler{
 		"ResolveFunctionArn":  lambda.NewHandler(s.Resolver.Invoke),
 		"ScimPushFunctionArn": lambda.NewHandler(scimpush.NewHandler(s.Pusher).Handle),
-		"NotifyFunctionArn":   lambda.NewHandler(s.Notifier.Handle),
 	}
 	for k, v := range s.Extra {
 		h[k] = v

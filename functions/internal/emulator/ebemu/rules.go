@@ -116,7 +116,15 @@ func (e *Emulator) PutRule(spec RuleSpec) error {
 
 // LoadRules puts every rule.
 func (e *Emulator) LoadRules(specs []RuleSpec) error {
+	// The synthesized patterns name ARNs with CloudFormation's pseudo parameters; CloudFormation
+	// resolves them at deployment ("Pseudo parameters reference", AWS CloudFormation User Guide,
+	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html):
+	// here they become this emulator's account and region, and the partition "aws".
+	deploy := strings.NewReplacer("${AWS::Partition}", "aws", "${AWS::AccountId}", e.Account, "${AWS::Region}", e.Region)
 	for _, s := range specs {
+		if s.Pattern != nil {
+			s.Pattern = json.RawMessage(deploy.Replace(string(s.Pattern)))
+		}
 		if err := e.PutRule(s); err != nil {
 			return err
 		}
