@@ -1,8 +1,9 @@
 // Package identitystore reads (and, for just-in-time access, writes) IAM Identity Center's
 // identity store for the pipeline. It talks to the service through small interfaces that
 // *identitystore.Client from the AWS SDK satisfies, retries ThrottlingException honouring the
-// service's RetryAfterSeconds, and turns ResourceNotFoundException into ErrNotFound: a user
-// deleted between the event and the read is a normal case, not a failure.
+// service's RetryAfterSeconds and ConflictException CONCURRENT_MODIFICATION (nothing was done),
+// and turns ResourceNotFoundException into ErrNotFound: a user deleted between the event and the
+// read is a normal case, not a failure.
 package identitystore
 
 import (

@@ -43,14 +43,15 @@ func (c *Client) GetGroup(ctx context.Context, id string) (Group, error) {
 	return w.group(), nil
 }
 
-// FindGroupByName returns the group whose name is exactly name. Okta's q= search matches name
-// prefixes without regard to case, so the results are filtered for the exact name. A missing
-// group is ErrNotFound.
+// FindGroupByName returns the group whose name is exactly name (case-sensitive), found with
+// search=profile.name eq "<name>". Okta compares search values without regard to case, so the
+// results are filtered for the exact name. A missing group is ErrNotFound.
 func (c *Client) FindGroupByName(ctx context.Context, name string) (Group, error) {
-	if name == "" {
-		return Group{}, fmt.Errorf("okta: find group: empty name")
+	expr, err := nameSearch("eq", name)
+	if err != nil {
+		return Group{}, fmt.Errorf("find group %q: %w", name, err)
 	}
-	groups, err := c.listGroups(ctx, name, func(g Group) bool { return g.Name == name })
+	groups, err := c.listGroups(ctx, expr, func(g Group) bool { return g.Name == name })
 	if err != nil {
 		return Group{}, fmt.Errorf("find group %q: %w", name, err)
 	}
@@ -61,9 +62,19 @@ func (c *Client) FindGroupByName(ctx context.Context, name string) (Group, error
 }
 
 // ListGroups returns every group whose name starts with namePrefix (case-sensitive); an empty
-// prefix lists all groups.
+// prefix lists all groups. A prefix is searched with search=profile.name sw "<prefix>", which
+// pages, and never with q=, which cannot be paged, returns at most 300 groups, and whose
+// prefix matching Okta calls an implementation detail. sw ignores case, so the results are
+// filtered for the exact prefix.
 func (c *Client) ListGroups(ctx context.Context, namePrefix string) ([]Group, error) {
-	groups, err := c.listGroups(ctx, namePrefix, func(g Group) bool {
+	expr := ""
+	if namePrefix != "" {
+		var err error
+		if expr, err = nameSearch("sw", namePrefix); err != nil {
+			return nil, fmt.Errorf("list groups %q: %w", namePrefix, err)
+		}
+	}
+	groups, err := c.listGroups(ctx, expr, func(g Group) bool {
 		return strings.HasPrefix(g.Name, namePrefix)
 	})
 	if err != nil {
@@ -72,13 +83,15 @@ func (c *Client) ListGroups(ctx context.Context, namePrefix string) ([]Group, er
 	return groups, nil
 }
 
-func (c *Client) listGroups(ctx context.Context, q string, keep func(Group) bool) ([]Group, error) {
+// listGroups lists the groups that match the search expression (all groups when it is ""),
+// following every page, and keeps those keep accepts.
+func (c *Client) listGroups(ctx context.Context, search string, keep func(Group) bool) ([]Group, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
 	query := limitQuery()
-	if q != "" {
-		query.Set("q", q)
+	if search != "" {
+		query.Set("search", search)
 	}
 	var out []Group
 	err := paginate(ctx, c, c.endpoint(query, "api", "v1", "groups"), func(page []wireGroup) {

@@ -122,7 +122,7 @@ func TestGroupsByNameAndPrefix(t *testing.T) {
 	f.emu.SetPageSize(1)
 	admins := f.emu.AddGroup("AWS_Admins")
 	old := f.emu.AddGroup("AWS_AdminsOld")
-	f.emu.AddGroup("aws_admins") // q= ignores case; exact match must not
+	f.emu.AddGroup("aws_admins") // search values ignore case; the exact match must not
 	f.emu.AddGroup("Engineering")
 	g, err := f.c.FindGroupByName(context.Background(), "AWS_Admins")
 	if err != nil || g != (Group{ID: admins, Name: "AWS_Admins"}) {

@@ -75,6 +75,12 @@ func (c *Client) WithLogger(l *slog.Logger) *Client {
 // do sends one request (retrying 429/5xx) and returns the 2xx response body. path is relative
 // to the base URL; query may be nil; in, when not nil, is sent as JSON.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in any) ([]byte, error) {
+	// Spaces as %20, not '+': filters are full of spaces and '+' is ambiguous to some servers.
+	return c.doRaw(ctx, method, path, strings.ReplaceAll(query.Encode(), "+", "%20"), in)
+}
+
+// doRaw is do with the query already encoded (rawQuery may be "").
+func (c *Client) doRaw(ctx context.Context, method, path, rawQuery string, in any) ([]byte, error) {
 	var payload []byte
 	if in != nil {
 		var err error
@@ -83,9 +89,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 	u := c.base + path
-	if len(query) > 0 {
-		// Spaces as %20, not '+': filters are full of spaces and '+' is ambiguous to some servers.
-		u += "?" + strings.ReplaceAll(query.Encode(), "+", "%20")
+	if rawQuery != "" {
+		u += "?" + rawQuery
 	}
 	waited := time.Duration(0)
 	for attempt := 0; ; attempt++ {

@@ -193,6 +193,7 @@ func TestPatchMembersChunks(t *testing.T) {
 	}
 }
 
+// Groups are listed with cursor pagination (Identity Center refuses startIndex).
 func TestListGroupsPages(t *testing.T) {
 	emu, c := setup(t)
 	want := map[string]bool{}
@@ -216,6 +217,13 @@ func TestListGroupsPages(t *testing.T) {
 		if len(seen) != len(want) || emu.Requests("GET /Groups") != (len(want)+eff-1)/eff {
 			t.Errorf("page size %d: %d groups in %d requests", size, len(seen), emu.Requests("GET /Groups"))
 		}
+	}
+	// Pages shorter than asked, with a nextCursor: the listing goes on until there is none.
+	emu.ShortenCursorPages(30)
+	emu.ResetCounters()
+	gs, err := c.ListGroups(context.Background(), 100)
+	if err != nil || len(gs) != len(want) || emu.Requests("GET /Groups") != 9 {
+		t.Errorf("short pages: %d groups in %d requests, %v; want %d in 9", len(gs), emu.Requests("GET /Groups"), err, len(want))
 	}
 }
 
@@ -306,5 +314,28 @@ func TestUnauthorizedKeepsTokenSecret(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), wrong) || strings.Contains(fmt.Sprintf("%+v", apiErr), wrong) {
 		t.Errorf("error reveals the token: %v", err)
+	}
+}
+
+// A 429 without Retry-After (AWS does not document the header) is retried after a bounded
+// backoff.
+func TestThrottlingWithoutRetryAfterBacksOff(t *testing.T) {
+	emu, c := setup(t)
+	c.WithRetry(3, time.Minute)
+	sleeps := scim.RecordSleeps(c)
+	g := emu.AddGroup("AWS_Ops")
+	emu.SetRetryAfter(0)
+	emu.FailNext(2, http.StatusTooManyRequests)
+	if got, err := c.GetGroup(context.Background(), g); err != nil || got.ID != g {
+		t.Fatalf("GetGroup after throttling = %+v, %v", got, err)
+	}
+	s := sleeps()
+	if len(s) != 2 {
+		t.Fatalf("waits %v, want 2", s)
+	}
+	for i, d := range s {
+		if d < 0 || d > 200*time.Millisecond<<i {
+			t.Errorf("wait %d is %v, outside the backoff [0, %v]", i, d, 200*time.Millisecond<<i)
+		}
 	}
 }

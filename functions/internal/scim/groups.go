@@ -136,28 +136,36 @@ func (c *Client) CreateGroup(ctx context.Context, displayName string) (Group, er
 }
 
 // ListGroups returns every group, reading pages of pageSize (1–100; other values mean 100)
-// with startIndex/count.
+// with Identity Center's cursor pagination (startIndex is not supported): the first request
+// carries an empty cursor (`?cursor`, as the documentation writes it), each next one the
+// nextCursor of the answer before, until an answer has none. A page may hold fewer groups than
+// pageSize with more to come.
 func (c *Client) ListGroups(ctx context.Context, pageSize int) ([]Group, error) {
 	if pageSize < 1 || pageSize > maxPage {
 		pageSize = maxPage
 	}
 	var out []Group
-	for start := 1; ; {
-		q := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(pageSize)}}
-		body, err := c.do(ctx, "GET", "/Groups", q, nil)
+	seen := map[string]bool{}
+	count := "count=" + strconv.Itoa(pageSize)
+	for query, page := "cursor&"+count, 1; ; page++ {
+		body, err := c.doRaw(ctx, "GET", "/Groups", query, nil)
 		if err != nil {
-			return nil, fmt.Errorf("list groups from %d: %w", start, err)
+			return nil, fmt.Errorf("list groups, page %d: %w", page, err)
 		}
 		l, err := parseList[wireGroup](body)
 		if err != nil {
-			return nil, fmt.Errorf("list groups from %d: %w", start, err)
+			return nil, fmt.Errorf("list groups, page %d: %w", page, err)
 		}
 		for _, g := range l.Resources {
 			out = append(out, g.group())
 		}
-		start += len(l.Resources)
-		if len(l.Resources) == 0 || start > l.TotalResults {
+		if l.NextCursor == "" {
 			return out, nil
 		}
+		if seen[l.NextCursor] {
+			return nil, fmt.Errorf("list groups, page %d: the service repeated a cursor", page)
+		}
+		seen[l.NextCursor] = true
+		query = url.Values{"cursor": {l.NextCursor}}.Encode() + "&" + count
 	}
 }

@@ -48,8 +48,9 @@ type wireMember struct {
 	Value string `json:"value"`
 }
 
-// listResponse is a SCIM ListResponse. Identity Center pages with startIndex/count, or with
-// nextCursor when asked for cursor pagination.
+// listResponse is a SCIM ListResponse. Without a cursor Identity Center answers one page
+// (totalResults, itemsPerPage, startIndex); asked with a cursor, itemsPerPage and, while more
+// remain, nextCursor. startIndex paging is not supported.
 type listResponse[T any] struct {
 	Schemas      []string `json:"schemas"`
 	TotalResults int      `json:"totalResults"`

@@ -2,8 +2,10 @@
 // (service AWSIdentityStore) for tests. It speaks the AWS JSON 1.1 protocol the real SDK client
 // uses: POST /, X-Amz-Target: AWSIdentityStore.<Operation>, errors as HTTP 400 with a __type.
 // It reproduces the behaviour the pipeline depends on: pages of at most 100 with opaque
-// NextTokens, IsMemberInGroups limited to 100 groups, ConflictException on duplicate
-// memberships, ResourceNotFoundException for unknown ids, and throttling on demand.
+// NextTokens, IsMemberInGroups limited to 100 groups, ConflictException (with its Reason) on
+// duplicates, ResourceNotFoundException for unknown ids, and, on demand, throttling
+// (FailNext) and conflicts of either reason (ConflictNext). FIDELITY.md gives the
+// documentation behind each behaviour.
 package idstoreemu
 
 import (
@@ -39,6 +41,8 @@ type Server struct {
 	failNext    int
 	retryAfter  int32
 	throttled   int
+	conflicts   int    // ConflictNext: mutating requests still to refuse
+	conflictWhy string // their Reason ("" sends none)
 }
 
 type user struct {
@@ -100,6 +104,25 @@ func (s *Server) FailNext(n int) {
 	s.failNext = n
 }
 
+// Reasons a ConflictException carries, as the SDK's types.ConflictExceptionReason spells them.
+const (
+	// ReasonUniqueness: the request would violate a uniqueness claim (the membership, user or
+	// group exists already).
+	ReasonUniqueness = "UNIQUENESS_CONSTRAINT_VIOLATION"
+	// ReasonConcurrentModification: the resource was being modified by another request;
+	// nothing was done.
+	ReasonConcurrentModification = "CONCURRENT_MODIFICATION"
+)
+
+// ConflictNext makes the next n mutating requests (CreateUser, CreateGroup,
+// CreateGroupMembership, DeleteUser, DeleteGroupMembership) fail with ConflictException
+// carrying reason ("" sends none) and change nothing. Reads are not affected.
+func (s *Server) ConflictNext(n int, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conflicts, s.conflictWhy = n, reason
+}
+
 // SetRetryAfterSeconds sets the RetryAfterSeconds that throttled answers carry.
 func (s *Server) SetRetryAfterSeconds(sec int32) {
 	s.mu.Lock()
@@ -152,7 +175,7 @@ func conflict(format string, args ...any) *apiError {
 	return &apiError{
 		Type:    "ConflictException",
 		Message: fmt.Sprintf(format, args...),
-		Reason:  "UNIQUENESS_CONSTRAINT_VIOLATION",
+		Reason:  ReasonUniqueness,
 	}
 }
 
@@ -195,6 +218,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		w.Header().Set("Retry-After", fmt.Sprint(after))
 		writeError(w, &apiError{Type: "ThrottlingException", Message: "Rate exceeded", RetryAfterSeconds: &after})
+		return
+	}
+	if s.conflicts > 0 && (strings.HasPrefix(op, "Create") || strings.HasPrefix(op, "Delete")) {
+		s.conflicts--
+		reason := s.conflictWhy
+		s.mu.Unlock()
+		writeError(w, &apiError{Type: "ConflictException", Reason: reason,
+			Message: "The request could not be completed: conflict (" + reason + ")"})
 		return
 	}
 	out, apiErr := h(s, body)

@@ -231,8 +231,8 @@ func TestMembershipWrites(t *testing.T) {
 	}
 	_, err = c.CreateGroupMembership(ctx, create)
 	var ce *types.ConflictException
-	if !errors.As(err, &ce) {
-		t.Errorf("duplicate: error = %v, want ConflictException", err)
+	if !errors.As(err, &ce) || ce.Reason != types.ConflictExceptionReasonUniquenessConstraintViolation {
+		t.Errorf("duplicate: error = %v, want ConflictException UNIQUENESS_CONSTRAINT_VIOLATION", err)
 	}
 	id, err := c.GetGroupMembershipId(ctx, &identitystore.GetGroupMembershipIdInput{
 		IdentityStoreId: aws.String(storeID), GroupId: aws.String(gid), MemberId: &types.MemberIdMemberUserId{Value: uid},
@@ -276,6 +276,14 @@ func TestCreateAndDeleteUser(t *testing.T) {
 	}
 	if _, err := emu.AddMember(aws.ToString(g.GroupId), aws.ToString(u.UserId)); err != nil {
 		t.Fatal(err)
+	}
+	_, errUser := c.CreateUser(ctx, &identitystore.CreateUserInput{IdentityStoreId: aws.String(storeID), UserName: aws.String("erin"), DisplayName: aws.String("E")})
+	_, errGroup := c.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: aws.String(storeID), DisplayName: aws.String("devs")})
+	for what, err := range map[string]error{"user": errUser, "group": errGroup} {
+		var ce *types.ConflictException
+		if !errors.As(err, &ce) || ce.Reason != types.ConflictExceptionReasonUniquenessConstraintViolation {
+			t.Errorf("duplicate %s: %v, want ConflictException UNIQUENESS_CONSTRAINT_VIOLATION", what, err)
+		}
 	}
 	users, err := c.ListUsers(ctx, &identitystore.ListUsersInput{
 		IdentityStoreId: aws.String(storeID),

@@ -144,10 +144,24 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pattern == "" {
-		writeError(w, http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method")
+		e.writeNoRoute(w, r)
 		return
 	}
 	e.mux.ServeHTTP(w, r) // sets the path values the endpoints read
+}
+
+// writeNoRoute answers a request no endpoint serves: Okta's E0000022 when the path exists
+// for another method, E0000008 when the path does not exist at all.
+func (e *Emulator) writeNoRoute(w http.ResponseWriter, r *http.Request) {
+	probe := r.Clone(r.Context())
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodPost} {
+		probe.Method = m
+		if _, p := e.mux.Handler(probe); p != "" {
+			writeError(w, http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method")
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "E0000008", "The requested path was not found")
 }
 
 func (e *Emulator) authorized(header string) bool {

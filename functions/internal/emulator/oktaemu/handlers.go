@@ -75,20 +75,43 @@ func notFound(w http.ResponseWriter, id, kind string) {
 	writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+id+" ("+kind+")")
 }
 
-// pageParams reads limit= and after=; a bad limit is Okta's E0000001.
+// requestedLimit reads limit=: 0 when absent. A limit that is not a positive number is
+// answered with Okta's E0000001 and ok false.
+func requestedLimit(w http.ResponseWriter, r *http.Request) (n int, ok bool) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit")
+		return 0, false
+	}
+	return n, true
+}
+
+// pageParams reads limit= (capped at the page size) and after=.
 func (e *Emulator) pageParams(w http.ResponseWriter, r *http.Request) (limit int, after string, ok bool) {
+	n, ok := requestedLimit(w, r)
+	if !ok {
+		return 0, "", false
+	}
 	e.mu.Lock()
 	limit = e.pageSize
 	e.mu.Unlock()
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit")
-			return 0, "", false
-		}
+	if n > 0 {
 		limit = min(n, limit)
 	}
 	return limit, r.URL.Query().Get("after"), true
+}
+
+// selfURL is the URL of the request, as Okta's rel="self" link gives it.
+func selfURL(r *http.Request) string {
+	self := baseURL(r) + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	return self
 }
 
 // page cuts one page out of sorted ids after the cursor and writes the Link headers: self, and
@@ -101,11 +124,7 @@ func page(w http.ResponseWriter, r *http.Request, ids []string, limit int, after
 	}
 	end := min(start+limit, len(ids))
 	out := ids[start:end]
-	self := baseURL(r) + r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		self += "?" + r.URL.RawQuery
-	}
-	w.Header().Add("Link", "<"+self+">; rel=\"self\"")
+	w.Header().Add("Link", "<"+selfURL(r)+">; rel=\"self\"")
 	if end < len(ids) {
 		q := r.URL.Query()
 		q.Set("after", out[len(out)-1])
@@ -158,25 +177,6 @@ func (e *Emulator) getGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, j)
-}
-
-// listGroups serves GET /api/v1/groups?q=: q matches the start of the name, ignoring case.
-func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
-	limit, after, ok := e.pageParams(w, r)
-	if !ok {
-		return
-	}
-	q := strings.ToLower(r.URL.Query().Get("q"))
-	e.mu.Lock()
-	var ids []string
-	for id, g := range e.groups {
-		if strings.HasPrefix(strings.ToLower(g.name), q) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	e.mu.Unlock()
-	e.writeGroups(w, r, page(w, r, ids, limit, after))
 }
 
 func (e *Emulator) writeGroups(w http.ResponseWriter, r *http.Request, ids []string) {

@@ -1,9 +1,11 @@
 // Package scimemu emulates IAM Identity Center's SCIM v2 endpoint for tests, with the quirks
 // the real service has: a bearer token, eq-only filters joined by and (on userName, externalId,
-// displayName, id, members and members.value), pages of at most 100, no members on group reads,
+// displayName, id, members and members.value), cursor pagination (cursor/nextCursor; startIndex
+// refused) with pages of at most 100, no members on group reads,
 // at most 100 membership changes per PATCH, replace of members refused, 409 ConflictException
 // on duplicate names, 404 for a membership query naming a user that does not exist, and the
-// error body format (schema/schemas, string status, exceptionRequestId, timeStamp).
+// error body format (schema/schemas, string status, exceptionRequestId, timeStamp). FIDELITY.md
+// gives the documentation behind each behaviour.
 //
 // Serve it with httptest.NewServer(scimemu.New(token)); the SCIM base URL is the server URL,
 // optionally followed by /<tenant>/scim/v2. Faults can be injected with FailNext, requests are
@@ -36,6 +38,7 @@ type Emulator struct {
 	failN      int
 	failStatus int
 	retryAfter int
+	pageCap    int // ShortenCursorPages
 }
 
 type user struct {
@@ -66,14 +69,16 @@ func New(token string) *Emulator {
 }
 
 // FailNext makes the next n authenticated requests fail with status (a SCIM error body; 429
-// answers carry Retry-After, 1 second unless changed with SetRetryAfter).
+// answers carry Retry-After, 1 second unless changed with SetRetryAfter). AWS documents 429
+// ThrottlingException and 500 InternalServerException; other statuses stand for what a proxy
+// or load balancer in between may answer.
 func (e *Emulator) FailNext(n, status int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.failN, e.failStatus = n, status
 }
 
-// SetRetryAfter sets the Retry-After seconds sent with injected 429 answers.
+// SetRetryAfter sets the Retry-After seconds sent with injected 429 answers; 0 sends none.
 func (e *Emulator) SetRetryAfter(seconds int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -134,7 +139,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.failN > 0 {
 		e.failN--
-		if e.failStatus == http.StatusTooManyRequests {
+		if e.failStatus == http.StatusTooManyRequests && e.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
 		}
 		writeError(w, e.failStatus, "Injected fault.")

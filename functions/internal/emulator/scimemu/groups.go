@@ -47,9 +47,9 @@ func groupFilterOK(cs []clause) bool {
 }
 
 func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
-	start, count, ok := page(r)
-	if !ok {
-		validation(w, "startIndex and count must be integers.")
+	lp, msg := e.listParams(r, "Groups")
+	if msg != "" {
+		validation(w, msg)
 		return
 	}
 	var clauses []clause
@@ -79,7 +79,7 @@ func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(all, func(a, b *group) int { return a.seq - b.seq })
-	writePage(w, all, start, count, func(g *group) any { return g.json() })
+	writeList(w, lp, all, func(g *group) int { return g.seq }, func(g *group) any { return g.json() })
 }
 
 func groupMatches(g *group, clauses []clause) bool {
@@ -129,17 +129,24 @@ func (e *Emulator) deleteGroupHTTP(w http.ResponseWriter, id string) {
 
 func (e *Emulator) createGroup(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		DisplayName string            `json:"displayName"`
-		ExternalID  string            `json:"externalId"`
-		Members     []json.RawMessage `json:"members"`
+		DisplayName string          `json:"displayName"`
+		ExternalID  string          `json:"externalId"`
+		Members     json.RawMessage `json:"members"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil || in.DisplayName == "" {
 		validation(w, "Request is unparsable, syntactically incorrect, or violates schema.")
 		return
 	}
-	if len(in.Members) > 0 {
-		validation(w, "Members are not supported on CreateGroup.")
+	members, ok := memberValues(in.Members)
+	if !ok || len(members) > maxPatchChanges {
+		validation(w, "members must be a list of at most 100 {\"value\": \"<user id>\"}.")
 		return
+	}
+	for _, u := range members {
+		if _, ok := e.users[u]; !ok {
+			writeError(w, http.StatusNotFound, "Member not found.")
+			return
+		}
 	}
 	for _, g := range e.groups {
 		if g.displayName == in.DisplayName {
@@ -150,8 +157,12 @@ func (e *Emulator) createGroup(w http.ResponseWriter, r *http.Request) {
 	e.seq++
 	g := &group{seq: e.seq, id: newID(), displayName: in.DisplayName, externalID: in.ExternalID,
 		members: map[string]struct{}{}, created: time.Now().UTC()}
+	for _, u := range members {
+		g.members[u] = struct{}{}
+	}
 	e.groups[g.id] = g
 	e.mirrorGroup(g)
+	e.mirrorMembers(g.id, members, nil)
 	writeJSON(w, http.StatusCreated, g.json())
 }
 
@@ -272,7 +283,11 @@ func parseOp(op patchOp) (changes []memberChange, rename *string, msg string) {
 	return nil, nil, "Unsupported operation " + op.Op + "."
 }
 
+// memberValues reads a list of {"value": "<user id>"}; absent or null is the empty list.
 func memberValues(raw json.RawMessage) ([]string, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
 	var ms []struct {
 		Value string `json:"value"`
 	}

@@ -49,10 +49,13 @@ func validation(w http.ResponseWriter, detail string) {
 	writeError(w, http.StatusBadRequest, detail)
 }
 
+// listResponse is a ListResponse: uncursored answers carry totalResults, itemsPerPage and
+// startIndex; cursored ones itemsPerPage and, while more remain, nextCursor.
 type listResponse struct {
-	TotalResults int      `json:"totalResults"`
+	TotalResults *int     `json:"totalResults,omitempty"`
 	ItemsPerPage int      `json:"itemsPerPage"`
-	StartIndex   int      `json:"startIndex"`
+	StartIndex   *int     `json:"startIndex,omitempty"`
+	NextCursor   string   `json:"nextCursor,omitempty"`
 	Schemas      []string `json:"schemas"`
 	Resources    []any    `json:"Resources"`
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -34,40 +33,10 @@ func (u *user) json() userJSON {
 	return out
 }
 
-// page reads startIndex (1-based, default 1) and count (default and cap 100).
-func page(r *http.Request) (start, count int, ok bool) {
-	start, count = 1, 100
-	q := r.URL.Query()
-	if v := q.Get("startIndex"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, 0, false
-		}
-		start = max(n, 1)
-	}
-	if v := q.Get("count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, 0, false
-		}
-		count = min(max(n, 0), 100)
-	}
-	return start, count, true
-}
-
-func writePage[T any](w http.ResponseWriter, all []T, start, count int, render func(T) any) {
-	res := []any{}
-	for i := start - 1; i >= 0 && i < len(all) && len(res) < count; i++ {
-		res = append(res, render(all[i]))
-	}
-	writeJSON(w, http.StatusOK, listResponse{TotalResults: len(all), ItemsPerPage: len(res), StartIndex: start,
-		Schemas: []string{schemaList}, Resources: res})
-}
-
 func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) {
-	start, count, ok := page(r)
-	if !ok {
-		validation(w, "startIndex and count must be integers.")
+	lp, msg := e.listParams(r, "Users")
+	if msg != "" {
+		validation(w, msg)
 		return
 	}
 	var clauses []clause
@@ -91,7 +60,7 @@ func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(all, func(a, b *user) int { return a.seq - b.seq })
-	writePage(w, all, start, count, func(u *user) any { return u.json() })
+	writeList(w, lp, all, func(u *user) int { return u.seq }, func(u *user) any { return u.json() })
 }
 
 func userMatches(u *user, clauses []clause) bool {
@@ -139,9 +108,16 @@ func (e *Emulator) deleteUser(w http.ResponseWriter, id string) {
 }
 
 func (e *Emulator) createUser(w http.ResponseWriter, r *http.Request) {
-	var in userJSON
+	var in struct {
+		userJSON
+		Groups json.RawMessage `json:"groups"`
+	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
 		validation(w, "Request is unparsable, syntactically incorrect, or violates schema.")
+		return
+	}
+	if len(in.Groups) > 0 && string(in.Groups) != "null" {
+		validation(w, "groups cannot be specified with CreateUser.")
 		return
 	}
 	if in.UserName == "" || in.DisplayName == "" || in.Name == nil || in.Name.GivenName == "" || in.Name.FamilyName == "" {
