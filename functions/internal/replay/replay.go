@@ -103,8 +103,12 @@ type Summary struct {
 // SUCCEEDED, 1 did not succeed, 0 still running". Without Wait nothing is said to have
 // succeeded: a started replay has only started.
 func (s Summary) String() string {
-	line := fmt.Sprintf("%d replays started (%d redriven, %d started anew), %d could not be started",
-		s.Redriven+s.Restarted, s.Redriven, s.Restarted, s.Failed)
+	started := "replays"
+	if s.Redriven+s.Restarted == 1 {
+		started = "replay"
+	}
+	line := fmt.Sprintf("%d %s started (%d redriven, %d started anew), %d could not be started",
+		s.Redriven+s.Restarted, started, s.Redriven, s.Restarted, s.Failed)
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,23 +33,67 @@ type world struct {
 	groups map[string]string // name → Okta id
 	scimU  map[string]string // login → SCIM id
 	scimG  map[string]string // name → SCIM id
+	url    string            // the Step Functions emulator's
+	calls  *calls
 }
 
-func newWorld(t *testing.T) *world {
+// calls counts task invocations by placeholder, so a test can tell which steps a redrive reran.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) get(k string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[k]
+}
+
+// counted wraps every handler with a count of its invocations.
+func (c *calls) counted(h map[string]lambda.Handler) map[string]lambda.Handler {
+	out := map[string]lambda.Handler{}
+	for k, v := range h {
+		out[k] = lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+			var work struct {
+				Database string `json:"database"`
+			}
+			_ = json.Unmarshal(in, &work)
+			c.mu.Lock()
+			c.n[k]++
+			if k == "DbUsersFunctionArn" {
+				c.n["db:"+work.Database]++
+			}
+			c.mu.Unlock()
+			return v.Invoke(ctx, in)
+		})
+	}
+	return out
+}
+
+func newWorld(t *testing.T, opts ...func(*sandbox.Options)) *world {
 	t.Helper()
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
+	var o sandbox.Options
+	for _, f := range opts {
+		f(&o)
+	}
+	sb, err := sandbox.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
 	sb.SCIMClient.WithRetry(0, 0) // the state machine's Retry is what retries here
 	w := &world{sb: sb, smArn: sfnemu.ARN(sb.Provision.Name), users: map[string]string{}, groups: map[string]string{},
-		scimU: map[string]string{}, scimG: map[string]string{}}
-	w.emu = sfnemu.New(sfnemu.Machine{ARN: w.smArn, Definition: sb.Provision, Options: localsfn.Options{Handlers: sb.Handlers()}})
+		scimU: map[string]string{}, scimG: map[string]string{}, calls: &calls{n: map[string]int{}}}
+	w.emu = sfnemu.New(sfnemu.Machine{ARN: w.smArn, Definition: sb.Provision, Options: localsfn.Options{Handlers: w.calls.counted(sb.Handlers())}})
 	srv := httptest.NewServer(w.emu)
 	t.Cleanup(srv.Close)
 	t.Cleanup(w.emu.Close) // runs first: executions end before the servers they call
-	w.api = sfnemu.NewClient(srv.URL)
+	w.api, w.url = sfnemu.NewClient(srv.URL), srv.URL
+	// Failures are emailed as on AWS: the execution's status change event, the synthesized
+	// status-change rule, the notify function reading the execution back.
+	if err := sb.WatchFailures(w.emu, srv.URL); err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range []string{"jane@example.com", "sam@example.com", "ana@example.com"} {
 		w.users[l] = sb.Okta.AddUser(l)
 		w.scimU[l] = sb.SCIM.AddUser(l, w.users[l])
@@ -103,9 +148,11 @@ func TestReplayRedrivesFailedExecutionsAfterTheFaultIsCleared(t *testing.T) {
 		}
 	}
 	msgs := w.sb.SNS.Messages()
-	if len(msgs) != 2 || !strings.Contains(msgs[0].Message, "ssoflow replay --state-machine "+w.smArn+" --execution a") {
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Message, "ssoflow replay --state-machine "+w.smArn+" --execution a") ||
+		!strings.Contains(msgs[0].Message, "it redrives the execution from the step that failed") {
 		t.Fatalf("want 2 notifications naming the replay command, got %d: %+v", len(msgs), msgs)
 	}
+	resolved := w.calls.get("ResolveFunctionArn")
 
 	var lines []string
 	progress := func(f string, a ...any) { lines = append(lines, f) }
@@ -113,7 +160,7 @@ func TestReplayRedrivesFailedExecutionsAfterTheFaultIsCleared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dry.String() != "2 redriven, 0 restarted, 0 failed" || dry.Items[0].Name != "a" || dry.Items[0].Executed || w.emu.Requests("RedriveExecution") != 0 {
+	if dry.String() != "2 replays started (2 redriven, 0 started anew), 0 could not be started" || dry.Items[0].Name != "a" || dry.Items[0].Executed || w.emu.Requests("RedriveExecution") != 0 {
 		t.Fatalf("dry run: %s %+v, %d redrives sent", dry, dry.Items, w.emu.Requests("RedriveExecution"))
 	}
 	if len(lines) == 0 {
@@ -128,13 +175,16 @@ func TestReplayRedrivesFailedExecutionsAfterTheFaultIsCleared(t *testing.T) {
 	if err != nil || s.Err() != nil {
 		t.Fatal(err, s.Err())
 	}
-	if s.String() != "2 redriven, 0 restarted, 0 failed" {
+	if s.String() != "2 replays started (2 redriven, 0 started anew), 0 could not be started" {
 		t.Fatalf("summary %q, items %+v", s, s.Items)
 	}
 	for _, it := range s.Items {
 		if x := w.wait(t, it.ARN); x.Status != "SUCCEEDED" || x.RedriveCount != 1 {
 			t.Errorf("%s after redrive: %s (redrives %d) %s", it.Name, x.Status, x.RedriveCount, x.Cause)
 		}
+	}
+	if got := w.calls.get("ResolveFunctionArn"); got != resolved {
+		t.Errorf("Resolve ran %d more times during the redrives, want none (a redrive reruns only the step that failed)", got-resolved)
 	}
 	if !slices.Contains(w.sb.SCIM.Members(w.scimG["AWS_Admins"]), w.scimU["jane@example.com"]) ||
 		!slices.Contains(w.sb.SCIM.Members(w.scimG["AWS_Developers"]), w.scimU["sam@example.com"]) {
@@ -189,7 +239,7 @@ func TestReplayRedrivesTimedOutExecutionsOnlyWhenAsked(t *testing.T) {
 	var stuck atomic.Bool
 	stuck.Store(true)
 	handlers := w.sb.Handlers()
-	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: handlers}, Timeout: 2 * time.Second,
+	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: w.calls.counted(handlers)}, Timeout: 2 * time.Second,
 		ForExecution: func(name string, o *localsfn.Options) {
 			if stuck.Load() {
 				o.Handlers["ScimPushFunctionArn"] = lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) {
@@ -204,6 +254,10 @@ func TestReplayRedrivesTimedOutExecutionsOnlyWhenAsked(t *testing.T) {
 	if x := w.add(t, "jane@example.com", "AWS_Admins", "slow"); x.Status != "TIMED_OUT" || x.Error != "States.Timeout" {
 		t.Fatalf("slow: %s %s %s, want TIMED_OUT", x.Status, x.Error, x.Cause)
 	}
+	// Must show 3: a timed-out execution runs no Catch, yet a person is told, by the rule.
+	if msgs := w.sb.SNS.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].Message, "the execution timed out at step PushToIdentityCenter") {
+		t.Errorf("notifications after the time out: %+v, want one saying where it timed out", msgs)
+	}
 	since := time.Now().Add(-time.Hour)
 	s, err := replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: since})
 	if err != nil || len(s.Items) != 0 {
@@ -211,7 +265,7 @@ func TestReplayRedrivesTimedOutExecutionsOnlyWhenAsked(t *testing.T) {
 	}
 	stuck.Store(false)
 	s, err = replay.Run(ctx, w.api, replay.Options{StateMachineArn: w.smArn, Since: since, IncludeAborted: true})
-	if err != nil || s.String() != "1 redriven, 0 restarted, 0 failed" || s.Items[0].Status != "TIMED_OUT" {
+	if err != nil || s.String() != "1 replay started (1 redriven, 0 started anew), 0 could not be started" || s.Items[0].Status != "TIMED_OUT" {
 		t.Fatalf("with --include-aborted: %+v %v", s, err)
 	}
 	if x := w.wait(t, s.Items[0].ARN); x.Status != "SUCCEEDED" || x.RedriveCount != 1 {

@@ -61,7 +61,10 @@ type Options struct {
 	// Grants, when set, starts an IAM-authenticated database whose users follow these
 	// Identity Center group → role mappings.
 	Grants map[string][]string
-	Log    *slog.Logger // default: discard
+	// Databases names the databases Grants applies to, each an embedded server of its own
+	// (default: one, DatabaseName).
+	Databases []string
+	Log       *slog.Logger // default: discard
 	// SharedDirectory makes the SCIM and identity store emulators one directory, as in AWS
 	// (idstoreemu.NewShared): seed it through either, never both.
 	SharedDirectory bool
@@ -91,8 +94,9 @@ type Sandbox struct {
 	Pusher     *scimpush.Pusher
 	Notifier   *notify.Notifier
 	Provision  *localsfn.Machine
-	// DB is the database, when Options.Grants started one.
-	DB *Database
+	// DB is the (first) database, when Options.Grants started one; DBs are all of them.
+	DB  *Database
+	DBs []*Database
 	// Extra handlers, by placeholder, added by later pipelines (databases).
 	Extra map[string]lambda.Handler
 	// Functions answer the provision machine's lambda:invoke states by function ARN: the
@@ -106,8 +110,9 @@ type Sandbox struct {
 	grantMachine *localsfn.Machine
 	grants       *Grants
 
-	mu       sync.Mutex
-	watchers []*FailureWatch
+	mu        sync.Mutex
+	watchers  []*FailureWatch
+	brokenDBs map[string]bool // BreakDatabase
 }
 
 func (s *Sandbox) serve(h http.Handler) string {
@@ -172,7 +177,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, err
 	}
 	if o.Grants != nil {
-		if err := s.startDatabase(ctx, o.Grants); err != nil {
+		if err := s.startDatabase(ctx, o.Grants, o.Databases); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -185,8 +190,8 @@ func (s *Sandbox) Close() {
 	if s.grants != nil {
 		s.grants.SFN.Close() // executions end before the servers they call close
 	}
-	if s.DB != nil {
-		s.DB.close()
+	for _, d := range s.DBs {
+		d.close()
 	}
 	for _, srv := range s.servers {
 		srv.Close()
