@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/idstoreemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/sfnemu"
 	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
 	"github.com/ssoflow/ssoflow/functions/internal/sandbox"
 )
@@ -29,6 +34,13 @@ type demo struct {
 	ids    map[string]string // login → identity store id
 	idsG   map[string]string // group → identity store id
 	nExecs int
+
+	// The provision state machine behind the Step Functions emulator, whose failures reach the
+	// notify function through the status-change rule, as on AWS.
+	sfn    *sfnemu.Emulator
+	sfnAPI *sfn.Client
+	sfnURL string
+	smArn  string
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
@@ -42,7 +54,15 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	defer sb.Close()
 	d := &demo{out: env.Stdout, sb: sb, okta: map[string]string{}, oktaG: map[string]string{}, scim: map[string]string{},
-		scimG: map[string]string{}, ids: map[string]string{}, idsG: map[string]string{}}
+		scimG: map[string]string{}, ids: map[string]string{}, idsG: map[string]string{}, smArn: sfnemu.ARN(sb.Provision.Name)}
+	d.sfn = sfnemu.New(sfnemu.Machine{ARN: d.smArn, Definition: sb.Provision, Options: localsfn.Options{Handlers: sb.Handlers(), Functions: sb.Functions}})
+	srv := httptest.NewServer(d.sfn)
+	defer srv.Close()
+	defer d.sfn.Close() // executions end before the server closes
+	d.sfnAPI, d.sfnURL = sfnemu.NewClient(srv.URL), srv.URL
+	if err := sb.WatchFailures(d.sfn, srv.URL); err != nil {
+		return err
+	}
 	if err := d.seed(); err != nil {
 		return err
 	}
@@ -90,14 +110,22 @@ func (d *demo) seed() error {
 
 func (d *demo) heading(s string) { fmt.Fprintf(d.out, "\n== %s\n", s) }
 
+// run starts the provision state machine for event, waits for it and traces what it did.
 func (d *demo) run(ctx context.Context, event json.RawMessage, name string) (*localsfn.Execution, error) {
 	d.nExecs++
-	exe, err := d.sb.RunProvision(ctx, event, name)
+	out, err := d.sfnAPI.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(d.smArn), Name: aws.String(name), Input: aws.String(string(event))})
+	if err != nil {
+		return nil, fmt.Errorf("start execution %s: %w", name, err)
+	}
+	x, err := d.sfn.Wait(ctx, aws.ToString(out.ExecutionArn))
 	if err != nil {
 		return nil, err
 	}
-	exe.Trace(d.out, detail)
-	return exe, nil
+	if x.Local == nil {
+		return nil, fmt.Errorf("execution %s: %s %s", name, x.Status, x.Cause)
+	}
+	x.Local.Trace(d.out, detail)
+	return x.Local, nil
 }
 
 // detail summarizes a state's output for the trace.

@@ -28,7 +28,9 @@ func TestDemoRunsEveryScene(t *testing.T) {
 		"SNS: ssoflow: jane@example.com no longer has ReadOnly on 111122223333",
 		"execution okta-sam-admins: FAILED (ConfigError)",
 		"$ ssoflow replay --state-machine arn:aws:states:us-east-1:000000000000:stateMachine:provision --execution okta-sam-admins",
-		"1 redriven, 0 restarted, 0 failed", // the replay command from the message, run as written
+		"1 replay started (1 redriven, 0 started anew), 0 could not be started", // the replay command from the message, run as written
+		"through the status-change rule",
+		"(redrive 1 reran only PushToIdentityCenter)", // AWS's redrive: the failed step alone
 		"execution okta-sam-admins after the redrive: SUCCEEDED",
 	} {
 		if !strings.Contains(out.String(), want) {

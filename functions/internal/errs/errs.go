@@ -40,6 +40,14 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// PlanGoneError means the plan a step was handed is gone (a chunk past its lifetime): rerunning
+// the step cannot help, planning again can. Not retried; `ssoflow replay` starts the execution
+// anew instead of redriving it.
+type PlanGoneError struct{ Err error }
+
+func (e *PlanGoneError) Error() string { return e.Err.Error() }
+func (e *PlanGoneError) Unwrap() error { return e.Err }
+
 // Retryable wraps err as a RetryableError.
 func Retryable(err error) error { return &RetryableError{Err: err} }
 
@@ -64,7 +72,8 @@ func Classify(err error) error {
 	var i *InvalidInputError
 	var n *NotProvisionedError
 	var c *ConfigError
-	if errors.As(err, &r) || errors.As(err, &i) || errors.As(err, &n) || errors.As(err, &c) {
+	var g *PlanGoneError
+	if errors.As(err, &r) || errors.As(err, &i) || errors.As(err, &n) || errors.As(err, &c) || errors.As(err, &g) {
 		return err
 	}
 	var t Temporary

@@ -48,7 +48,7 @@ func ReplayOf(f Failure) Replay {
 	switch {
 	case f.Error == "InvalidInputError":
 		return ReplayNone
-	case f.StateType == "Fail":
+	case f.StateType == "Fail", f.Error == "PlanGoneError":
 		return ReplayAnew
 	}
 	return ReplayRedrive

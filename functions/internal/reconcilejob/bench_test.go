@@ -73,7 +73,7 @@ func BenchmarkStateMachine10k(b *testing.B) {
 		okta0, scim0, ids0 := sb.Okta.Requests(""), sb.SCIM.TotalRequests(), idsRequests(sb)
 		start := time.Now()
 		x, err := m.Run(ctx, json.RawMessage(scheduled), localsfn.Options{ExecutionName: "bench", Handlers: map[string]lambda.Handler{
-			"ReconcileFunctionArn": lambda.NewHandler(h.Handle), "NotifyFunctionArn": lambda.NewHandler(sb.Notifier.Handle)}})
+			"ReconcileFunctionArn": lambda.NewHandler(h.Handle)}})
 		wall := time.Since(start)
 		if err != nil || x.Status != "SUCCEEDED" {
 			b.Fatalf("%v %+v", err, x)

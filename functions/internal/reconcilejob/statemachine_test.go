@@ -10,8 +10,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/sfnemu"
 	"github.com/ssoflow/ssoflow/functions/internal/lambdaenv"
 	"github.com/ssoflow/ssoflow/functions/internal/localsfn"
 	"github.com/ssoflow/ssoflow/functions/internal/reconcile"
@@ -91,14 +94,29 @@ func TestReconcileStateMachineConvergesAndNotifiesRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Behind the Step Functions emulator, whose failures reach the notify function through the
+	// synthesized status-change rule, as on AWS.
+	smArn := sfnemu.ARN("reconcile")
+	emu := sfnemu.New(sfnemu.Machine{ARN: smArn, Definition: m, Options: localsfn.Options{Handlers: map[string]lambda.Handler{
+		"ReconcileFunctionArn": lambda.NewHandler(h.Handle)}}})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	t.Cleanup(emu.Close)
+	if err := sb.WatchFailures(emu, srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	api := sfnemu.NewClient(srv.URL)
 	run := func(name string) *localsfn.Execution {
 		t.Helper()
-		x, err := m.Run(ctx, json.RawMessage(scheduled), localsfn.Options{ExecutionName: name, Handlers: map[string]lambda.Handler{
-			"ReconcileFunctionArn": lambda.NewHandler(h.Handle), "NotifyFunctionArn": lambda.NewHandler(sb.Notifier.Handle)}})
+		out, err := api.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String(name), Input: aws.String(scheduled)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return x
+		x, err := emu.Wait(ctx, aws.ToString(out.ExecutionArn))
+		if err != nil || x.Local == nil {
+			t.Fatalf("execution %s: %v %+v", name, err, x)
+		}
+		return x.Local
 	}
 	icLogins := func(g string) []string {
 		var out []string

@@ -304,6 +304,9 @@ func redriveCannotHelp(ctx context.Context, api API, arn string) (string, error)
 	}
 	switch execution.ReplayOf(f) {
 	case execution.ReplayAnew:
+		if f.StateType != "Fail" {
+			return fmt.Sprintf("its step %s failed with %s: a redrive would fail the same way, a new start plans again", f.State, f.Error), nil
+		}
 		return fmt.Sprintf("it ended in the Fail state %s, which a redrive would re-enter and fail again", f.State), nil
 	case execution.ReplayNone:
 		return fmt.Sprintf("its step %s found the input invalid; a redrive would reuse it, a new start re-reads the source", f.State), nil

@@ -128,9 +128,9 @@ func TestPlanLargerThanAStatePayloadIsPassedByReference(t *testing.T) {
 	gone := plan.Databases[0].Chunks[0].Stored
 	s3.Delete("plans", gone.Key)
 	_, err = r.Invoke(context.Background(), resolve.Input{Load: &gone})
-	var ie *errs.InvalidInputError
-	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "--anew") {
-		t.Fatalf("load of a gone chunk: %v, want an InvalidInputError saying to replay anew", err)
+	var ge *errs.PlanGoneError
+	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "--anew") {
+		t.Fatalf("load of a gone chunk: %v, want a PlanGoneError saying to replay anew", err)
 	}
 
 	// A change that names one user stays small whatever the size of the groups.

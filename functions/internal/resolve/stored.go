@@ -126,8 +126,9 @@ func split(w DatabaseWork, max int) []DatabaseWork {
 }
 
 // Load reads one stored chunk back: the work the provisioner converges next. A chunk that is
-// gone (the bucket's lifecycle removes chunks after the redrive window) is an InvalidInputError
-// that tells the person to replay anew, which plans again.
+// gone (the bucket's lifecycle removes chunks after the redrive window) is a PlanGoneError: a
+// redrive would find it gone again, so `ssoflow replay` starts the execution anew, which plans
+// again.
 func (r *Resolver) Load(ctx context.Context, in Input) (DatabaseWork, error) {
 	w, err := r.load(ctx, in)
 	if err != nil {
@@ -147,8 +148,8 @@ func (r *Resolver) load(ctx context.Context, in Input) (DatabaseWork, error) {
 	}
 	body, err := r.Plans.Get(ctx, *in.Load)
 	if errors.Is(err, planstore.ErrNotFound) {
-		return DatabaseWork{}, errs.Invalid("load: plan chunk %s is gone (chunks expire after the redrive window): "+
-			"replay the execution anew (`ssoflow replay --execution <name> --anew`), which plans the change again: %v", in.Load.Key, err)
+		return DatabaseWork{}, &errs.PlanGoneError{Err: fmt.Errorf("load: plan chunk %s is gone (chunks expire after the redrive window): "+
+			"replay the execution anew (`ssoflow replay --execution <name> --anew`), which plans the change again: %w", in.Load.Key, err)}
 	}
 	if err != nil {
 		return DatabaseWork{}, err

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
@@ -150,30 +148,24 @@ func TestDatabasePlanPassedByReferenceToARemoteProvisioner(t *testing.T) {
 	}
 }
 
-// A chunk that is gone when LoadWork reads it (the bucket's lifecycle removes chunks after the
-// redrive window, so a late redrive resumes at LoadWork without its chunk) fails the execution
-// into a notification that says to start anew; `ssoflow replay --anew` plans the change again
-// and succeeds. (The emulator's redrive re-runs from the first state, which would plan again by
-// itself, so the gone chunk is simulated at LoadWork, where AWS's redrive resumes.)
+// A chunk that is gone when a redrive reaches LoadWork (the bucket's lifecycle removes chunks
+// 15 days after they were written, so an execution redriven late finds them gone): the database
+// is down, the execution fails at the chunk's provisioning and is emailed; the chunks expire;
+// the replay redrives (the history says a redrive can help), the redrive resumes at the Map and
+// finds the chunk gone, a PlanGoneError, emailed as "starts it anew"; the next `ssoflow replay`
+// reads that from the history and starts the execution anew, which plans again and succeeds.
 func TestGoneChunkIsNotifiedAndReplayedAnew(t *testing.T) {
 	w := newDBWorld(t, chunked)
 	devs := w.addPeople("dev", 4, "AWS_Developers")
 	ctx := context.Background()
-	var expire atomic.Bool
-	handlers := w.sb.Handlers()
-	resolveFn := handlers["ResolveFunctionArn"]
-	handlers["ResolveFunctionArn"] = lambda.NewHandler(func(ctx context.Context, in resolve.Input) (json.RawMessage, error) {
-		if in.Load != nil && expire.Load() {
-			w.sb.S3.Delete(sandbox.PlanBucket, in.Load.Key)
-		}
-		raw, _ := json.Marshal(in)
-		return resolveFn.Invoke(ctx, raw)
-	})
 	smArn := sfnemu.ARN(w.sb.Provision.Name)
-	emu := sfnemu.New(sfnemu.Machine{ARN: smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: handlers, Functions: w.sb.Functions}})
+	emu := sfnemu.New(sfnemu.Machine{ARN: smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: w.sb.Handlers(), Functions: w.sb.Functions}})
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	t.Cleanup(emu.Close)
+	if err := w.sb.WatchFailures(emu, srv.URL); err != nil {
+		t.Fatal(err)
+	}
 	api := sfnemu.NewClient(srv.URL)
 	wait := func(arn string) sfnemu.Execution {
 		t.Helper()
@@ -184,17 +176,29 @@ func TestGoneChunkIsNotifiedAndReplayedAnew(t *testing.T) {
 		return x
 	}
 
-	expire.Store(true)
+	w.sb.BreakDatabase(sandbox.DatabaseName, true)
 	out, err := api.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("gone-1"), Input: aws.String(string(reconcileEvent("r-gone")))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x := wait(aws.ToString(out.ExecutionArn)); x.Status != "FAILED" || x.Error != "InvalidInputError" || !strings.Contains(x.Cause, "--anew") {
-		t.Fatalf("chunks gone at LoadWork: %s %s %s, want FAILED InvalidInputError saying --anew", x.Status, x.Error, x.Cause)
+	arn := aws.ToString(out.ExecutionArn)
+	if x := wait(arn); x.Status != "FAILED" || x.Error != "RetryableError" {
+		t.Fatalf("database down: %s %s %s, want FAILED RetryableError", x.Status, x.Error, x.Cause)
+	}
+	w.sb.BreakDatabase(sandbox.DatabaseName, false)
+	for _, k := range w.sb.S3.Keys(sandbox.PlanBucket) {
+		w.sb.S3.Delete(sandbox.PlanBucket, k) // the lifecycle rule expired them
+	}
+	s, err := replay.Run(ctx, api, replay.Options{StateMachineArn: smArn, Executions: []string{"gone-1"}})
+	if err != nil || s.Redriven != 1 {
+		t.Fatalf("replay: %+v %v, want a redrive", s, err)
+	}
+	if x := wait(arn); x.Status != "FAILED" || x.Error != "PlanGoneError" || !strings.Contains(x.Cause, "--anew") || x.Local.Visited()[0] != "ProvisionDatabases" {
+		t.Fatalf("redriven with its chunks gone: %s %s %s (visited %v), want FAILED PlanGoneError from the Map on", x.Status, x.Error, x.Cause, x.Local.Visited())
 	}
 	msgs := w.sb.SNS.Messages()
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Message, "--anew") || !strings.Contains(msgs[0].Message, "ssoflow replay") {
-		t.Fatalf("want one notification that says to replay anew; got %d: %+v", len(msgs), msgs)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Message, "it starts the execution anew") || !strings.Contains(msgs[1].Message, "ssoflow replay") {
+		t.Fatalf("want a second notification that says the replay starts anew; got %d: %+v", len(msgs), msgs)
 	}
 	for _, u := range devs {
 		if w.canLogIn(u) {
@@ -202,10 +206,9 @@ func TestGoneChunkIsNotifiedAndReplayedAnew(t *testing.T) {
 		}
 	}
 
-	expire.Store(false)
-	s, err := replay.Run(ctx, api, replay.Options{StateMachineArn: smArn, Executions: []string{"gone-1"}, Anew: true})
-	if err != nil || s.Restarted != 1 || s.Items[0].Why != "asked to start anew" {
-		t.Fatalf("replay --anew: %+v %v", s, err)
+	s, err = replay.Run(ctx, api, replay.Options{StateMachineArn: smArn, Executions: []string{"gone-1"}})
+	if err != nil || s.Restarted != 1 || !strings.Contains(s.Items[0].Why, "PlanGoneError") {
+		t.Fatalf("replay after the plan was gone: %+v %v, want a new start because of the PlanGoneError", s, err)
 	}
 	if x := wait(s.Items[0].NewARN); x.Status != "SUCCEEDED" {
 		t.Fatalf("started anew: %s %s %s", x.Status, x.Error, x.Cause)

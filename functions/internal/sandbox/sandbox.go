@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ssoflow/ssoflow/functions/internal/awsconf"
@@ -27,6 +28,7 @@ import (
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/oktaemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/s3emu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/scimemu"
+	"github.com/ssoflow/ssoflow/functions/internal/emulator/sfnemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/smemu"
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/snsemu"
 	idstore "github.com/ssoflow/ssoflow/functions/internal/identitystore"
@@ -110,9 +112,11 @@ type Sandbox struct {
 	grantMachine *localsfn.Machine
 	grants       *Grants
 
-	mu        sync.Mutex
-	watchers  []*FailureWatch
-	brokenDBs map[string]bool // BreakDatabase
+	mu           sync.Mutex
+	watchers     []*FailureWatch
+	brokenDBs    map[string]bool // BreakDatabase
+	provision    *sfnemu.Emulator
+	provisionAPI *sfn.Client
 }
 
 func (s *Sandbox) serve(h http.Handler) string {
@@ -190,6 +194,9 @@ func (s *Sandbox) Close() {
 	if s.grants != nil {
 		s.grants.SFN.Close() // executions end before the servers they call close
 	}
+	if s.provision != nil {
+		s.provision.Close()
+	}
 	for _, d := range s.DBs {
 		d.close()
 	}
@@ -225,9 +232,4 @@ func (s *Sandbox) Handlers() map[string]lambda.Handler {
 		})
 	}
 	return h
-}
-
-// RunProvision runs the provision state machine for one EventBridge event.
-func (s *Sandbox) RunProvision(ctx context.Context, event json.RawMessage, name string) (*localsfn.Execution, error) {
-	return s.Provision.Run(ctx, event, localsfn.Options{ExecutionName: name, Handlers: s.Handlers(), Functions: s.Functions})
 }
