@@ -1,6 +1,7 @@
 package rdsmysql_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ssoflow/ssoflow/functions/internal/emulator/rdsmysql"
@@ -29,6 +30,39 @@ func TestIAMAccountRefusals(t *testing.T) {
 	db, err = login(s, "erin", token(t, s, "erin", creds), false)
 	if err != nil {
 		t.Fatalf("an account created as documented, with its token: %v", err)
+	}
+	db.Close()
+}
+
+// User names are at most 32 characters (MySQL) and, for IAM, matched with their case: a token
+// for 'bob' does not log in 'Bob', nor the other way round.
+func TestUserNameLengthAndCase(t *testing.T) {
+	s := start(t)
+	admin, err := login(s, rdsmysql.ProvisionerUser, token(t, s, rdsmysql.ProvisionerUser, creds), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	create := func(name string) error {
+		_, err := admin.Exec("CREATE USER '" + name + "'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'")
+		return err
+	}
+	if err := create(strings.Repeat("a", 33)); err == nil {
+		t.Error("CREATE USER with a 33-character name succeeded")
+	}
+	if err := create(strings.Repeat("a", 32)); err != nil {
+		t.Errorf("CREATE USER with a 32-character name: %v", err)
+	}
+	if err := create("Bob"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := login(s, "bob", token(t, s, "bob", creds), false)
+	mustRefuse(t, "'bob' for the account 'Bob'", db, err)
+	db, err = login(s, "Bob", token(t, s, "bob", creds), false)
+	mustRefuse(t, "a token for 'bob' used as 'Bob'", db, err)
+	db, err = login(s, "Bob", token(t, s, "Bob", creds), false)
+	if err != nil {
+		t.Fatalf("'Bob' with a token for 'Bob': %v", err)
 	}
 	db.Close()
 }
