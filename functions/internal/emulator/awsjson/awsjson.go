@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-// MaxBody is the largest request body read.
+// MaxBody is the largest request body accepted; a longer one is refused with HTTP 413.
 const MaxBody = 1 << 20
 
 // Protocol is one service's dialect of the protocol.
@@ -26,8 +26,8 @@ type Protocol struct {
 func (p Protocol) contentType() string { return "application/x-amz-json-" + p.Version }
 
 // Read checks the request and returns its operation (the X-Amz-Target without the prefix) and
-// body. When the request is not a valid call of an operation known reports as emulated, it
-// writes the error answer AWS would give and returns ok false.
+// body (an empty body is returned as "{}"). When the request is not a valid call of an operation
+// known reports as emulated, it writes the error answer AWS would give and returns ok false.
 func (p Protocol) Read(w http.ResponseWriter, r *http.Request, known func(op string) bool) (op string, body []byte, ok bool) {
 	fail := func(status int, typ, format string, args ...any) (string, []byte, bool) {
 		p.WriteError(w, status, map[string]string{"__type": typ, "Message": fmt.Sprintf(format, args...)})
@@ -48,9 +48,16 @@ func (p Protocol) Read(w http.ResponseWriter, r *http.Request, known func(op str
 	if !hasPrefix || !known(op) {
 		return fail(http.StatusBadRequest, "UnknownOperationException", "operation %q is not emulated", target)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
 		return fail(http.StatusBadRequest, "SerializationException", "cannot read body: %v", err)
+	}
+	if len(body) > MaxBody {
+		return fail(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "the request body is larger than %d bytes", MaxBody)
+	}
+	// The protocol has servers accept an empty body as an operation without input.
+	if len(body) == 0 {
+		body = []byte("{}")
 	}
 	return op, body, true
 }

@@ -1,13 +1,20 @@
 package rdsmysql
 
 import (
+	"context"
 	"errors"
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/mysql_db"
 	"github.com/dolthub/vitess/go/mysql"
+
+	"github.com/ssoflow/ssoflow/functions/internal/rdstoken"
 )
 
 // recordingMethod stands in for go-mysql-server's clear-text method behind the TLS guard.
@@ -50,5 +57,38 @@ func TestClearTextNeedsTLS(t *testing.T) {
 	}
 	if m.AllowClearTextWithoutTLS() {
 		t.Fatal("AllowClearTextWithoutTLS must be false")
+	}
+}
+
+// TestPluginRefusals covers the account checks made before a token is verified: no account, a
+// locked account, an auth string other than 'RDS'; and that a valid token for the account, the
+// endpoint and the region is accepted.
+func TestPluginRefusals(t *testing.T) {
+	at := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	static := aws.Credentials{AccessKeyID: "AKIDEMULATOR", SecretAccessKey: "emulator-secret-key"}
+	p := &iamPlugin{region: "eu-west-1", creds: credentials.StaticCredentialsProvider{Value: static}, now: func() time.Time { return at }, host: "127.0.0.1", port: 3306}
+	tok, err := rdstoken.BuildAt(context.Background(), "127.0.0.1:3306", "eu-west-1", "alice", static, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iam := &mysql_db.User{User: "alice", Host: "%", Plugin: PluginName, AuthString: PluginAuthString}
+	if ok, err := p.Authenticate(nil, "alice", iam, tok); !ok || err != nil {
+		t.Fatalf("valid token: %v %v", ok, err)
+	}
+	locked := *iam
+	locked.Locked = true
+	other := *iam
+	other.AuthString = "IAM"
+	for what, entry := range map[string]*mysql_db.User{"no account": nil, "locked account": &locked, "auth string other than RDS": &other} {
+		if ok, err := p.Authenticate(nil, "alice", entry, tok); ok || err == nil {
+			t.Errorf("%s: accepted", what)
+		}
+	}
+	if ok, err := p.Authenticate(nil, "alice", iam, tok[:len(tok)-1]); ok || !errors.Is(err, rdstoken.ErrMalformed) {
+		t.Errorf("truncated token: %v %v, want ErrMalformed", ok, err)
+	}
+	p.now = func() time.Time { return at.Add(rdstoken.MaxExpires) }
+	if ok, err := p.Authenticate(nil, "alice", iam, tok); ok || !errors.Is(err, rdstoken.ErrExpired) {
+		t.Errorf("token at its expiry: %v %v, want ErrExpired", ok, err)
 	}
 }

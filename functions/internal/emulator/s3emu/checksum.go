@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"hash"
 	"hash/crc32"
@@ -19,13 +20,16 @@ const checksumPrefix = "x-amz-checksum-"
 // object uploaded without one (the SDK uses the same table).
 var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
 
-// algorithms are the flexible checksums S3 accepts on PutObject, by lower-case name.
+// algorithms are the flexible checksums S3 accepts on PutObject, by lower-case name, but the
+// three XXHASH ones (not in the standard library; refused here).
 var algorithms = map[string]func() hash.Hash{
 	"crc32":     func() hash.Hash { return crc32.NewIEEE() },
 	"crc32c":    func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
 	"crc64nvme": func() hash.Hash { return crc64.New(crc64NVME) },
+	"md5":       md5.New,
 	"sha1":      sha1.New,
 	"sha256":    sha256.New,
+	"sha512":    sha512.New,
 }
 
 // notChecksums are x-amz-checksum-* headers that name no checksum.

@@ -203,7 +203,9 @@ func checkChecksums(h http.Header, trailers []trailer, data []byte) (alg, sum, c
 		return "", "", "InvalidRequest", fmt.Sprintf("Checksum algorithm %s is not supported.", strings.ToUpper(g.alg))
 	}
 	if sdkAlg != "" && sdkAlg != g.alg {
-		return "", "", "InvalidRequest", fmt.Sprintf("Value for x-amz-sdk-checksum-algorithm header is invalid: the checksum sent is %s.", strings.ToUpper(g.alg))
+		// PutObject's reference: a checksum whose algorithm is not the one named in
+		// x-amz-sdk-checksum-algorithm fails with BadDigest.
+		return "", "", "BadDigest", fmt.Sprintf("x-amz-sdk-checksum-algorithm is %s but the checksum sent is %s.", strings.ToUpper(sdkAlg), strings.ToUpper(g.alg))
 	}
 	if !validDigest(g.alg, g.value) {
 		return "", "", "InvalidRequest", fmt.Sprintf("Value for x-amz-checksum-%s header is invalid.", g.alg)

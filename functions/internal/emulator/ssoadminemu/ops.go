@@ -7,7 +7,14 @@ import (
 	"time"
 )
 
-var reAccount = regexp.MustCompile(`^\d{12}$`)
+var (
+	reAccount   = regexp.MustCompile(`^\d{12}$`)
+	rePrincipal = regexp.MustCompile(`^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`)
+)
+
+// MaxOutstandingCreations is how many CreateAccountAssignment operations may be IN_PROGRESS at
+// once; one more is refused with ThrottlingException.
+const MaxOutstandingCreations = 10
 
 type assignmentRequest struct {
 	InstanceArn      string
@@ -30,8 +37,8 @@ func (s *Server) parseAssignment(body []byte) (Assignment, *apiError) {
 		return Assignment{}, validation("TargetId must be a 12-digit account id, got %q", in.TargetId)
 	case in.PrincipalType != "USER" && in.PrincipalType != "GROUP":
 		return Assignment{}, validation("PrincipalType must be USER or GROUP, got %q", in.PrincipalType)
-	case in.PrincipalId == "":
-		return Assignment{}, validation("PrincipalId is required")
+	case !rePrincipal.MatchString(in.PrincipalId):
+		return Assignment{}, validation("PrincipalId must be an identity store user or group id, got %q", in.PrincipalId)
 	}
 	if s.permissionSets[in.PermissionSetArn] == nil {
 		return Assignment{}, notFound("Could not find PermissionSet with ARN %s", in.PermissionSetArn)
@@ -49,9 +56,23 @@ func (s *Server) inProgress(a Assignment) bool {
 	return false
 }
 
+// outstandingCreations counts the creations still IN_PROGRESS. Callers hold s.mu.
+func (s *Server) outstandingCreations() int {
+	n := 0
+	for _, op := range s.requests {
+		if !op.Delete && op.Status == "IN_PROGRESS" {
+			n++
+		}
+	}
+	return n
+}
+
 func (s *Server) start(a Assignment, del bool) (*operation, *apiError) {
 	if s.inProgress(a) {
 		return nil, &apiError{Type: "ConflictException", Message: "An operation on this account assignment is already in progress"}
+	}
+	if !del && s.outstandingCreations() >= MaxOutstandingCreations {
+		return nil, &apiError{Type: "ThrottlingException", Message: "There are too many requests processing. Please try again later."}
 	}
 	op := &operation{ID: newID(), Delete: del, A: a, Status: "IN_PROGRESS", Created: time.Now().UTC()}
 	if !del && len(s.failNext) > 0 {
@@ -158,7 +179,7 @@ func (op *operation) status() map[string]any {
 func (s *Server) listAssignments(body []byte) (any, *apiError) {
 	var in struct {
 		AccountId, PermissionSetArn, NextToken string
-		MaxResults                             int32
+		MaxResults                             *int32
 	}
 	if e := decode(body, &in); e != nil {
 		return nil, e
@@ -200,7 +221,7 @@ func (s *Server) describePermissionSet(body []byte) (any, *apiError) {
 func (s *Server) listPermissionSets(body []byte) (any, *apiError) {
 	var in struct {
 		NextToken  string
-		MaxResults int32
+		MaxResults *int32
 	}
 	if e := decode(body, &in); e != nil {
 		return nil, e

@@ -5,8 +5,9 @@
 // CreateAccountAssignment and DeleteAccountAssignment are asynchronous (IN_PROGRESS for a
 // configurable number of status polls, then SUCCEEDED, or FAILED with a FailureReason), the
 // assignment exists only once its creation SUCCEEDED, a second operation on an assignment with
-// one in progress is refused with ConflictException, and ConflictException and
-// ThrottlingException can be injected.
+// one in progress is refused with ConflictException, at most MaxOutstandingCreations creations
+// are IN_PROGRESS at once (ThrottlingException beyond), and ConflictException and
+// ThrottlingException can be injected. FIDELITY.md lists the sources.
 package ssoadminemu
 
 import (
@@ -208,10 +209,15 @@ func decode(body []byte, v any) *apiError {
 	return nil
 }
 
-// page returns items[from:from+max] and the next token, for opaque numeric tokens.
-func page[T any](items []T, token string, max int32) ([]T, *string, *apiError) {
-	if max <= 0 || max > 100 {
-		max = 100
+// page returns items[from:from+size] and the next token, for opaque numeric tokens. maxResults, when
+// given, must be 1..100 (the documented range of MaxResults); it defaults to 100.
+func page[T any](items []T, token string, maxResults *int32) ([]T, *string, *apiError) {
+	size := 100
+	if maxResults != nil {
+		if *maxResults < 1 || *maxResults > 100 {
+			return nil, nil, validation("MaxResults must be between 1 and 100, got %d", *maxResults)
+		}
+		size = int(*maxResults)
 	}
 	from := 0
 	if token != "" {
@@ -219,7 +225,7 @@ func page[T any](items []T, token string, max int32) ([]T, *string, *apiError) {
 			return nil, nil, validation("invalid NextToken")
 		}
 	}
-	end := min(from+int(max), len(items))
+	end := min(from+size, len(items))
 	if end < len(items) {
 		next := fmt.Sprintf("tok-%d", end)
 		return items[from:end], &next, nil
