@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -179,6 +181,78 @@ func TestOneOfThreeDatabasesFailingIsRedrivenAlone(t *testing.T) {
 	for _, d := range w.sb.DBs {
 		if err := d.Login(ctx, "jane.doe"); err != nil {
 			t.Errorf("jane.doe cannot log in to %s after the replay: %v", d.Config.Name, err)
+		}
+	}
+}
+
+// Issue #12, must show 3: the ends no Catch ever handled — a state over the 256 KiB data
+// quota, a time out, an abort — each reach a person through the status-change rule.
+func TestQuotaTimeoutAndAbortAreEachEmailed(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	release, pushing := make(chan struct{}), make(chan string, 2)
+	handlers := w.sb.Handlers()
+	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: handlers}, Timeout: 3 * time.Second,
+		ForExecution: func(name string, o *localsfn.Options) {
+			switch name {
+			case "too-large": // Resolve answers a plan over the quota
+				o.Handlers["ResolveFunctionArn"] = lambda.NewHandler(func(context.Context, json.RawMessage) (any, error) {
+					return map[string]any{"kind": "okta", "padding": strings.Repeat("x", 300*1024)}, nil
+				})
+			case "stuck", "stopped": // the push hangs until the execution ends
+				o.Handlers["ScimPushFunctionArn"] = lambda.NewHandler(func(ctx context.Context, _ json.RawMessage) (any, error) {
+					pushing <- name
+					select {
+					case <-ctx.Done():
+					case <-release:
+					}
+					return nil, errors.New("stopped waiting")
+				})
+			}
+		}})
+	defer close(release)
+
+	x := w.add(t, "jane@example.com", "AWS_Admins", "too-large")
+	if x.Status != "FAILED" || x.Error != "States.DataLimitExceeded" {
+		t.Fatalf("too-large: %s %s %s", x.Status, x.Error, x.Cause)
+	}
+	x = w.add(t, "sam@example.com", "AWS_Admins", "stuck")
+	if x.Status != "TIMED_OUT" {
+		t.Fatalf("stuck: %s %s", x.Status, x.Error)
+	}
+	if err := w.sb.Okta.AddMember(w.groups["AWS_Developers"], w.users["ana@example.com"]); err != nil {
+		t.Fatal(err)
+	}
+	before := len(w.sb.Bus.Events())
+	if _, err := w.sb.Deliver(ctx, sandbox.HookDelivery([]sandbox.Change{{Add: true, UserID: w.users["ana@example.com"], Login: "ana@example.com",
+		GroupID: w.groups["AWS_Developers"], GroupName: "AWS_Developers", At: time.Now(), UUID: "evt-stopped"}})); err != nil {
+		t.Fatal(err)
+	}
+	out, err := w.api.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(w.smArn), Name: aws.String("stopped"), Input: aws.String(string(w.sb.Bus.Events()[before]))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got := ""; got != "stopped"; { // wait until this execution is in its push
+		select {
+		case got = <-pushing:
+		case <-time.After(2 * time.Minute):
+			t.Fatal("the execution to stop never reached its push")
+		}
+	}
+	if _, err := w.api.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: out.ExecutionArn, Error: aws.String("Operator"), Cause: aws.String("stopped from the console")}); err != nil {
+		t.Fatal(err)
+	}
+	if x := w.wait(t, aws.ToString(out.ExecutionArn)); x.Status != "ABORTED" {
+		t.Fatalf("stopped: %s", x.Status)
+	}
+
+	msgs := w.sb.SNS.Messages()
+	if len(msgs) != 3 || statusRuleDeliveries(w.sb) != 3 {
+		t.Fatalf("emails %d (rule deliveries %d), want 3: %+v", len(msgs), statusRuleDeliveries(w.sb), msgs)
+	}
+	for i, want := range []string{"States.DataLimitExceeded", "the execution timed out at step PushToIdentityCenter", "the execution was stopped at step PushToIdentityCenter (stopped from the console)"} {
+		if !strings.Contains(msgs[i].Message, want) {
+			t.Errorf("email %d lacks %q:\n%s", i, want, msgs[i].Message)
 		}
 	}
 }
