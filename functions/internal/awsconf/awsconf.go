@@ -11,10 +11,12 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ssoflow/ssoflow/functions/internal/logging"
 )
 
 // Load returns the default configuration (environment, shared config, IMDS/Lambda role),
-// its HTTP client wrapped by WithoutBodyWriteTo.
+// its HTTP client wrapped by WithoutBodyWriteTo, and throttled calls logged (LogThrottling).
 func Load(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, optFns...)
 	if err != nil {
@@ -25,6 +27,7 @@ func Load(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.C
 		cfg.HTTPClient = awshttp.NewBuildableClient()
 	}
 	cfg.HTTPClient = WithoutBodyWriteTo(cfg.HTTPClient)
+	cfg.APIOptions = append(cfg.APIOptions, LogThrottling(logging.Default("info")))
 	return cfg, nil
 }
 

@@ -106,6 +106,20 @@ func TestVerification(t *testing.T) {
 	if resp := r.do(t, req); resp.StatusCode != 405 {
 		t.Errorf("PUT: %d, want 405", resp.StatusCode)
 	}
+	// Every answer is one log line with its status, which the deployment's metric filters count.
+	var statuses []int
+	for _, line := range strings.Split(strings.TrimSpace(r.logs.String()), "\n") {
+		var rec struct {
+			Msg    string `json:"msg"`
+			Status int    `json:"status"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == AnsweredMessage {
+			statuses = append(statuses, rec.Status)
+		}
+	}
+	if fmt.Sprint(statuses) != "[200 200 401 400 405]" {
+		t.Errorf("answers logged with statuses %v, want [200 200 401 400 405]", statuses)
+	}
 }
 
 func TestUnauthorizedEmitsNothing(t *testing.T) {
