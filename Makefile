@@ -6,7 +6,7 @@ GO    ?= go
 # Go test timeout for each module; CI gives the whole run 90 minutes.
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all deps node services test test-functions test-infra lint demo synth bench fuzz clean
+.PHONY: all deps node services test test-functions test-infra lint demo synth bench fuzz stress clean
 
 all: test
 
@@ -37,6 +37,14 @@ test-infra: node
 
 # Every test of both modules plus the node checks.
 test: lint test-functions test-infra
+
+# Finds a flake before CI does: the emulators, the paths that run them end to end (sandbox,
+# replay, grants, event routes) and the reconcile, five times each; the emulators and the
+# SDK transport also under the race detector. Takes about half an hour on 2 cores.
+STRESS_COUNT ?= 5
+stress: node services
+	cd functions && $(GO) test -count=$(STRESS_COUNT) -timeout 90m ./internal/emulator/... ./internal/awsconf/... ./internal/localsfn/... ./internal/eventroutes/... ./internal/replay/... ./internal/grant/... ./internal/sandbox/... ./internal/reconcile/...
+	cd functions && $(GO) test -race -count=2 -timeout 30m ./internal/emulator/... ./internal/awsconf/... ./internal/notify/... ./internal/execution/...
 
 # The pipeline end to end, locally, on embedded defaults: emulators for Okta, Identity Center,
 # SNS, an embedded MySQL that checks IAM tokens, and the real state machines.
