@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,5 +108,54 @@ func TestRedriveRerunsAFailedExecution(t *testing.T) {
 	}
 	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: out.ExecutionArn}); !errors.As(err, &notRedrivable) {
 		t.Errorf("redrive of a SUCCEEDED execution: %v, want ExecutionNotRedrivable", err)
+	}
+}
+
+// Names of 1–80 characters from the documented set, pages of ListExecutions and of
+// GetExecutionHistory (newest first with reverseOrder).
+func TestNamesAndPagesAsDocumented(t *testing.T) {
+	e, c, arn := setup(t, func() error { return nil }, 0)
+	ctx := context.Background()
+	var invalid *types.InvalidName
+	for _, name := range []string{strings.Repeat("n", 81), "has space", "colon:name"} {
+		if _, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String(name)}); !errors.As(err, &invalid) {
+			t.Errorf("name %q: %v, want InvalidName", name, err)
+		}
+	}
+	var last string
+	for _, name := range []string{"p1", "p2", strings.Repeat("n", 80)} {
+		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String(name)})
+		if err != nil {
+			t.Fatalf("name %q: %v", name, err)
+		}
+		last = aws.ToString(out.ExecutionArn)
+	}
+	page, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn), MaxResults: 2})
+	if err != nil || len(page.Executions) != 2 || page.NextToken == nil || aws.ToString(page.Executions[0].ExecutionArn) != last {
+		t.Fatalf("first page: %+v %v, want the 2 newest and a next token", page, err)
+	}
+	rest, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn), MaxResults: 2, NextToken: page.NextToken})
+	if err != nil || len(rest.Executions) != 1 || rest.NextToken != nil {
+		t.Fatalf("second page: %+v %v, want the oldest and no token", rest, err)
+	}
+	if x, err := e.Wait(ctx, last); err != nil || x.Status != "SUCCEEDED" {
+		t.Fatalf("execution: %+v %v", x, err)
+	}
+	var h []types.HistoryEvent
+	for tok := (*string)(nil); ; {
+		out, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(last), ReverseOrder: true, MaxResults: 1, NextToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h = append(h, out.Events...)
+		if tok = out.NextToken; tok == nil {
+			break
+		}
+		if len(h) > 20 {
+			t.Fatal("history pages do not end")
+		}
+	}
+	if len(h) < 3 || h[len(h)-1].Type != types.HistoryEventTypeExecutionStarted || h[0].Type == types.HistoryEventTypeExecutionStarted {
+		t.Errorf("history newest first, one event a page: %v", h)
 	}
 }
