@@ -3,6 +3,7 @@ package sfnemu
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // The "Step Functions Execution Status Change" event EventBridge receives from Step Functions
@@ -31,28 +32,11 @@ func (e *Emulator) statusChanged(x *execution) {
 // statusEvent builds the event for x. Callers hold e.mu.
 func (e *Emulator) statusEvent(x *execution) []byte {
 	e.seq++
-	ms := func(t interface{ UnixMilli() int64 }) any { return t.UnixMilli() }
-	detail := map[string]any{
-		"executionArn": x.ARN, "stateMachineArn": x.StateMachineARN, "name": x.Name, "status": x.Status,
-		"startDate": ms(x.Start), "stopDate": nil, "input": x.Input, "output": nil,
-		"inputDetails": map[string]any{"included": true}, "outputDetails": nil,
-		"error": nil, "cause": nil, "redriveCount": x.RedriveCount, "redriveDate": nil,
-		"redriveStatus": "REDRIVABLE", "redriveStatusReason": nil,
-	}
-	if !x.Stop.IsZero() {
-		detail["stopDate"] = ms(x.Stop)
-	}
-	if x.Status == "SUCCEEDED" {
-		detail["output"], detail["outputDetails"] = x.Output, map[string]any{"included": true}
-	}
-	if x.Error != "" || x.Cause != "" {
-		detail["error"], detail["cause"] = x.Error, x.Cause
-	}
-	if x.RedriveCount > 0 {
-		detail["redriveDate"] = ms(x.RedriveDate)
-	}
-	if reason := e.notRedrivable(x); reason != "" {
-		detail["redriveStatus"], detail["redriveStatusReason"] = "NOT_REDRIVABLE", reason
+	detail := e.described(x, func(t time.Time) any { return t.UnixMilli() })
+	for _, k := range []string{"stopDate", "output", "outputDetails", "error", "cause", "redriveDate", "redriveStatusReason"} {
+		if _, ok := detail[k]; !ok {
+			detail[k] = nil // the event names every field, null where DescribeExecution leaves it out
+		}
 	}
 	account, region := e.Account, e.Region
 	if account == "" {

@@ -143,13 +143,19 @@ func (e *Emulator) describeExecution(body []byte) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	return e.described(x, epoch), nil
+}
+
+// described is x as DescribeExecution describes it, dates written by date (DescribeExecution
+// answers epoch seconds, the status change event epoch milliseconds). Callers hold e.mu.
+func (e *Emulator) described(x *execution, date func(time.Time) any) map[string]any {
 	out := map[string]any{
 		"executionArn": x.ARN, "stateMachineArn": x.StateMachineARN, "name": x.Name, "status": x.Status,
-		"startDate": epoch(x.Start), "input": x.Input, "redriveCount": x.RedriveCount,
+		"startDate": date(x.Start), "input": x.Input, "redriveCount": x.RedriveCount,
 		"inputDetails": map[string]any{"included": true},
 	}
 	if !x.Stop.IsZero() {
-		out["stopDate"] = epoch(x.Stop)
+		out["stopDate"] = date(x.Stop)
 	}
 	if x.Status == "SUCCEEDED" {
 		out["output"] = x.Output
@@ -159,14 +165,14 @@ func (e *Emulator) describeExecution(body []byte) (any, *apiError) {
 		out["error"], out["cause"] = x.Error, x.Cause
 	}
 	if x.RedriveCount > 0 {
-		out["redriveDate"] = epoch(x.RedriveDate)
+		out["redriveDate"] = date(x.RedriveDate)
 	}
 	if reason := e.notRedrivable(x); reason != "" {
 		out["redriveStatus"], out["redriveStatusReason"] = "NOT_REDRIVABLE", reason
 	} else {
 		out["redriveStatus"] = "REDRIVABLE"
 	}
-	return out, nil
+	return out
 }
 
 func (e *Emulator) listExecutions(body []byte) (any, *apiError) {
