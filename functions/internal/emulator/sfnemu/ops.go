@@ -38,6 +38,9 @@ func (e *Emulator) startExecution(body []byte) (any, *apiError) {
 	if !ok {
 		return nil, fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", in.StateMachineArn)
 	}
+	if e.deleting[m.ARN] {
+		return nil, fail("StateMachineDeleting", "State Machine is being deleted: '%s'", m.ARN)
+	}
 	arn := ExecutionARN(m.ARN, in.Name)
 	if x, ok := e.executions[arn]; ok {
 		// AWS: the same name and input while the execution is open answers the original
@@ -285,7 +288,32 @@ func (e *Emulator) notRedrivable(x *execution) string {
 	if e.now().Sub(x.Stop) > RedrivableDays*24*time.Hour {
 		return fmt.Sprintf("Execution stopped more than %d days ago", RedrivableDays)
 	}
+	if e.deleting[x.StateMachineARN] {
+		return "State machine is being deleted"
+	}
 	return ""
+}
+
+// deleteStateMachine sets the state machine DELETING ("DeleteStateMachine", API Reference,
+// https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachine.html):
+// it starts no execution any more (StateMachineDeleting) and none of its executions can be
+// redriven. The emulator keeps it, and its executions, for the test to read.
+func (e *Emulator) deleteStateMachine(body []byte) (any, *apiError) {
+	var in struct {
+		StateMachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.machines[in.StateMachineArn]; ok {
+		if e.deleting == nil {
+			e.deleting = map[string]bool{}
+		}
+		e.deleting[in.StateMachineArn] = true
+	}
+	return map[string]any{}, nil // deleting a state machine that does not exist succeeds too
 }
 
 func sameJSON(a, b string) bool {

@@ -288,3 +288,29 @@ func TestRedriveOfAMapRerunsOnlyItsFailedIterations(t *testing.T) {
 		t.Errorf("the redrive visited %v: want it to start at the Map and end at Done", v)
 	}
 }
+
+// A state machine being deleted starts nothing more, and none of its executions can be redriven.
+func TestNothingOfADeletingStateMachineIsRedriven(t *testing.T) {
+	y := &toy{broken: true, calls: map[string]int{}}
+	e, c, arn := startToy(t, toyDefinition(false), y, nil)
+	execArn, x := runToy(t, e, c, arn, "doomed")
+	if x.Status != "FAILED" {
+		t.Fatalf("first attempt: %s", x.Status)
+	}
+	ctx := context.Background()
+	if _, err := c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execArn)})
+	if err != nil || d.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || !strings.Contains(aws.ToString(d.RedriveStatusReason), "deleted") {
+		t.Errorf("describe: %v %q %v, want NOT_REDRIVABLE because the state machine is being deleted", d.RedriveStatus, aws.ToString(d.RedriveStatusReason), err)
+	}
+	var notRedrivable *types.ExecutionNotRedrivable
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(execArn)}); !errors.As(err, &notRedrivable) {
+		t.Errorf("redrive: %v, want ExecutionNotRedrivable", err)
+	}
+	var deleting *types.StateMachineDeleting
+	if _, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("late")}); !errors.As(err, &deleting) {
+		t.Errorf("start: %v, want StateMachineDeleting", err)
+	}
+}

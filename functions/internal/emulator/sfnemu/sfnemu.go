@@ -91,7 +91,8 @@ type Emulator struct {
 	counts     map[string]int
 	wg         sync.WaitGroup
 	closed     bool
-	seq        int // status change events sent
+	seq        int             // status change events sent
+	deleting   map[string]bool // state machines DeleteStateMachine was called for
 
 	// Now is the emulator's clock (default time.Now): execution dates, and whether an execution
 	// is still within the 14 days it can be redriven in.
@@ -212,6 +213,7 @@ var operations = map[string]handler{
 	"StopExecution":       (*Emulator).stopExecution,
 	"RedriveExecution":    (*Emulator).redriveExecution,
 	"GetExecutionHistory": (*Emulator).getExecutionHistory,
+	"DeleteStateMachine":  (*Emulator).deleteStateMachine,
 }
 
 // ServeHTTP answers one AWS JSON 1.0 request.
