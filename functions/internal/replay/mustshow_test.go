@@ -192,7 +192,9 @@ func TestQuotaTimeoutAndAbortAreEachEmailed(t *testing.T) {
 	ctx := context.Background()
 	release, pushing := make(chan struct{}), make(chan string, 2)
 	handlers := w.sb.Handlers()
-	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: handlers}, Timeout: 3 * time.Second,
+	// The state machine's time limit: long enough that the quota and abort executions end well
+	// before it even on a loaded machine; the stuck one reaches it.
+	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: handlers}, Timeout: 15 * time.Second,
 		ForExecution: func(name string, o *localsfn.Options) {
 			switch name {
 			case "too-large": // Resolve answers a plan over the quota
