@@ -239,13 +239,15 @@ func TestReplayRedrivesTimedOutExecutionsOnlyWhenAsked(t *testing.T) {
 	var stuck atomic.Bool
 	stuck.Store(true)
 	handlers := w.sb.Handlers()
-	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: w.calls.counted(handlers)}, Timeout: 2 * time.Second,
+	// A time limit the redriven execution (the push alone) meets even on a loaded machine; the
+	// stuck first attempt reaches it. (At 2 s the redrive itself timed out under load.)
+	w.emu.AddMachine(sfnemu.Machine{ARN: w.smArn, Definition: w.sb.Provision, Options: localsfn.Options{Handlers: w.calls.counted(handlers)}, Timeout: 10 * time.Second,
 		ForExecution: func(name string, o *localsfn.Options) {
 			if stuck.Load() {
 				o.Handlers["ScimPushFunctionArn"] = lambda.NewHandler(func(ctx context.Context, in json.RawMessage) (any, error) {
 					select {
 					case <-ctx.Done():
-					case <-time.After(30 * time.Second):
+					case <-time.After(time.Minute):
 					}
 					return nil, errors.New("stuck until the execution timed out")
 				})
